@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "workbench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "workbench", targets: ["workbench"]),
+        .library(name: "WorkbenchIR", targets: ["IR"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+    ],
+    targets: [
+        // Layer 0: the graph IR. Depends on nothing.
+        .target(name: "IR"),
+        // ONNX files <-> Graph (generated protobuf code + importer/exporter).
+        .target(name: "ONNX", dependencies: ["IR", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // OpenBLAS through its CBLAS header (Debian: libopenblas-dev).
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // Compute on buffers: BLAS-backed GEMM, convolution helpers, threading.
+        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        // The plain op-by-op executor: the oracle.
+        .target(name: "Reference", dependencies: ["IR", "Kernels"]),
+        // NumPy .npy/.npz reading and writing.
+        .target(name: "NumPy", dependencies: ["IR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // The hackathon checks, score tables and comparisons.
+        .target(name: "Scoring", dependencies: ["IR", "NumPy", "Reference"]),
+        .executableTarget(name: "workbench", dependencies: [
+            "IR", "ONNX", "Reference", "NumPy", "Scoring",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "_TestSupport", dependencies: ["IR"], path: "Sources/_TestSupport"),
+
+        .testTarget(name: "IRTests", dependencies: ["IR", "_TestSupport"]),
+        .testTarget(name: "ONNXTests", dependencies: ["IR", "ONNX", "_TestSupport"]),
+        .testTarget(name: "ReferenceTests", dependencies: ["IR", "Reference", "Kernels", "_TestSupport"]),
+        .testTarget(name: "NumPyTests", dependencies: ["IR", "NumPy", "_TestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["IR", "ONNX", "Reference", "_TestSupport"]),
+    ]
+)
