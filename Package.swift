@@ -39,5 +39,9 @@ let package = Package(
         .testTarget(name: "ReferenceTests", dependencies: ["IR", "Reference", "Kernels", "_TestSupport"]),
         .testTarget(name: "NumPyTests", dependencies: ["IR", "NumPy", "_TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["IR", "ONNX", "Reference", "_TestSupport"]),
+        // End-to-end: committed model fixtures (Tests/Fixtures) run by the reference executor.
+        .testTarget(name: "ModelTests", dependencies: ["IR", "ONNX", "Reference", "NumPy", "_TestSupport"]),
+        // Runs the built `workbench` binary: exit codes, one-line errors, output files.
+        .testTarget(name: "CLITests", dependencies: ["workbench", "NumPy", "IR", "_TestSupport"]),
     ]
 )
