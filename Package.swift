@@ -42,6 +42,6 @@ let package = Package(
         // End-to-end: committed model fixtures (Tests/Fixtures) run by the reference executor.
         .testTarget(name: "ModelTests", dependencies: ["IR", "ONNX", "Reference", "NumPy", "_TestSupport"]),
         // Runs the built `workbench` binary: exit codes, one-line errors, output files.
-        .testTarget(name: "CLITests", dependencies: ["workbench", "NumPy", "IR", "_TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["workbench", "ONNX", "NumPy", "IR", "_TestSupport"]),
     ]
 )

@@ -28,7 +28,7 @@ public enum Op: String, Sendable, CaseIterable {
     case reduceMin = "ReduceMin", reduceProd = "ReduceProd"
     case cumSum = "CumSum"
     // Shape and data movement
-    case shape = "Shape", size = "Size", gather = "Gather", unsqueeze = "Unsqueeze", squeeze = "Squeeze"
+    case shape = "Shape", size = "Size", gather = "Gather", gatherND = "GatherND", unsqueeze = "Unsqueeze", squeeze = "Squeeze"
     case concat = "Concat", slice = "Slice", reshape = "Reshape", transpose = "Transpose"
     case expand = "Expand", range = "Range", constantOfShape = "ConstantOfShape", constant = "Constant"
     case split = "Split", flatten = "Flatten", tile = "Tile", pad = "Pad", trilu = "Trilu"
@@ -46,7 +46,7 @@ public enum Op: String, Sendable, CaseIterable {
     public static let reductions: Set<Op> = [.reduceMean, .reduceSum, .reduceMax, .reduceMin, .reduceProd]
     /// Ops that only move or describe data (their outputs are cheap to fold when inputs are constant).
     public static let dataMovement: Set<Op> = [
-        .shape, .size, .gather, .unsqueeze, .squeeze, .concat, .slice, .reshape, .transpose,
+        .shape, .size, .gather, .gatherND, .unsqueeze, .squeeze, .concat, .slice, .reshape, .transpose,
         .expand, .constantOfShape, .constant, .split, .flatten, .tile, .identity,
     ]
 }

@@ -35,6 +35,7 @@ enum Dispatch {
         case .shape: return [try ShapeOps.shape(ctx)]
         case .size: return [try ShapeOps.size(ctx)]
         case .gather: return [try ShapeOps.gather(ctx)]
+        case .gatherND: return [try ShapeOps.gatherND(ctx)]
         case .unsqueeze: return [try ShapeOps.unsqueeze(ctx)]
         case .squeeze: return [try ShapeOps.squeeze(ctx)]
         case .concat: return [try ShapeOps.concat(ctx)]

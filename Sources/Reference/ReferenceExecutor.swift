@@ -6,17 +6,36 @@ import IR
 /// It runs the graph's nodes in topological order on ``Tensor`` values,
 /// releasing each intermediate after its last use.
 public final class ReferenceExecutor {
+    /// Runs one node that is not a standard op (a plugin node): its input
+    /// tensors (nil for omitted optional inputs) to its outputs.
+    public typealias CustomKernel = (_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor]
+
     public let graph: Graph
+    /// Kernels for the graph's non-standard nodes, by node index.
+    private let custom: [Int: CustomKernel]
     private let order: [Int]
     /// For each node position in `order`, the values whose last use is that node.
     private let releaseAfter: [[String]]
 
     /// Prepares `graph` for execution: validates it, orders it and checks that
     /// every op is supported (all unsupported ops are reported at once).
-    public init(graph: Graph) throws {
+    ///
+    /// - Parameter customKernels: resolves a kernel for a node that is not a
+    ///   standard op (for example a fused plugin node); nil means unsupported.
+    public init(graph: Graph, customKernels: (Node) -> CustomKernel? = { _ in nil }) throws {
         try graph.validate()
-        let unsupported = graph.unsupportedOps()
-        if !unsupported.isEmpty { throw ReferenceError.unsupportedOps(unsupported) }
+        var custom: [Int: CustomKernel] = [:]
+        for (i, n) in graph.nodes.enumerated() where n.op == nil {
+            if let k = customKernels(n) { custom[i] = k }
+        }
+        var unsupported: [String: [String]] = [:]
+        for (i, n) in graph.nodes.enumerated() where n.op == nil && custom[i] == nil {
+            unsupported[n.domain.isEmpty ? n.opType : "\(n.domain)::\(n.opType)", default: []].append(n.name)
+        }
+        if !unsupported.isEmpty {
+            throw ReferenceError.unsupportedOps(unsupported.map { ($0.key, $0.value) }.sorted { $0.op < $1.op })
+        }
+        self.custom = custom
         self.graph = graph
         self.order = try graph.topologicalOrder()
         var lastUse: [String: Int] = [:]
@@ -73,14 +92,17 @@ public final class ReferenceExecutor {
             for (k, name) in node.inputs.enumerated() where !name.isEmpty && inputs[k] == nil {
                 throw ReferenceError.kernel(node: node.label, reason: "input '\(name)' has no value")
             }
-            let ctx = NodeContext(node: node, opset: opset, inputs: inputs)
             let outputs: [Tensor]
             do {
-                outputs = try Dispatch.run(node.op!, ctx)
+                if let op = node.op {
+                    outputs = try Dispatch.run(op, NodeContext(node: node, opset: opset, inputs: inputs))
+                } else {
+                    outputs = try custom[i]!(node, inputs)
+                }
             } catch let e as ReferenceError {
                 throw e
-            } catch let e as IRError {
-                throw ReferenceError.kernel(node: node.label, reason: e.description)
+            } catch {
+                throw ReferenceError.kernel(node: node.label, reason: "\(error)")
             }
             for (k, name) in node.outputs.enumerated() where !name.isEmpty && k < outputs.count {
                 values[name] = outputs[k]

@@ -1,0 +1,49 @@
+import Dispatch
+
+/// Parallel loops for kernels, sized once per execution context.
+///
+/// With `threads == 1` every loop runs inline on the caller's thread (no
+/// dispatch overhead); otherwise iterations are spread over `threads` workers
+/// with `DispatchQueue.concurrentPerform`, each worker taking a contiguous
+/// chunk. Kernels that call multithreaded BLAS inside a parallel loop should
+/// set BLAS to one thread for that call to avoid oversubscription.
+public struct ThreadPool: Sendable {
+    public let threads: Int
+
+    public init(threads: Int) { self.threads = max(1, threads) }
+
+    /// Runs `body(i)` for every `i` in `0..<count`, in parallel chunks.
+    @inlinable
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        if threads == 1 || count <= 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        let workers = min(threads, count)
+        withoutActuallyEscaping(body) { body in
+            // The loop's iterations touch disjoint data by contract; the closure
+            // does not outlive this call.
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let start = count * w / workers, end = count * (w + 1) / workers
+                for i in start..<end { body(i) }
+            }
+        }
+    }
+
+    /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous ranges.
+    @inlinable
+    public func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+        if threads == 1 || count <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        let workers = min(threads, count)
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                body((count * w / workers)..<(count * (w + 1) / workers))
+            }
+        }
+    }
+}
