@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import IR
+import NumPy
+import Reference
+
+/// `workbench run`: runs a model with the reference executor, like
+/// `polygraphy run --onnxrt --save-inputs --save-outputs`.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model with the reference executor and print output statistics and latency.",
+        discussion: """
+            Inputs are read with --loadInputs (matched by name) or generated from the model's input \
+            types with a seed; symbolic dims come from --shapes. Outputs print as name, dtype, shape, \
+            mean, std, min and max; --exportOutput writes them to an .npz.
+            """)
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var inputs: InputOptions
+
+    @Option(name: .customLong("exportOutput"), help: ArgumentHelp("Write the outputs to an .npz.", valueName: "outputs.npz"))
+    var exportOutput: String?
+
+    @OptionGroup var timing: TimingOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let loaded = try model.load(output)
+        let graph = loaded.graph
+        let executor = try ReferenceExecutor(graph: graph)
+        let (feeds, source) = try inputs.feeds(for: graph, output)
+        try inputs.save(feeds, output)
+        do {
+            try executor.checkFeeds(feeds.arrays)
+        } catch let error as ReferenceError where inputs.loadInputs != nil {
+            throw CLIError.inputs(file: source, reason: error.description)
+        }
+        let (results, latencies) = try execute(executor, feeds.arrays)
+        let outputs = NumPyArchive(graph.outputs.compactMap { o in results[o.name].map { (o.name, $0) } })
+        if let exportOutput {
+            try NumPy.writeArchive(outputs, to: URL(fileURLWithPath: exportOutput))
+            output.detail("wrote \(outputs.count) outputs to \(exportOutput)")
+        }
+        let report = RunReport(model: model.onnx, inputSource: source, inputs: feeds, outputs: outputs,
+                               latencies: latencies, warmUp: timing.warmUp,
+                               savedInputs: inputs.saveInputs, exportedOutputs: exportOutput)
+        if output.json { try Console.printJSON(report) } else { print(report.text) }
+    }
+
+    /// Warm-up runs, then timed runs; returns the last outputs and each timed run's latency.
+    private func execute(_ executor: ReferenceExecutor, _ feeds: [String: Tensor]) throws -> ([String: Tensor], [Duration]) {
+        let clock = ContinuousClock()
+        for i in 0..<timing.warmUp {
+            let elapsed = try clock.measure { _ = try executor.run(feeds) }
+            output.detail("warm-up \(i + 1): \(Milliseconds(elapsed))")
+        }
+        var results: [String: Tensor] = [:]
+        var latencies: [Duration] = []
+        for i in 0..<timing.iterations {
+            let start = clock.now
+            results = try executor.run(feeds)
+            latencies.append(clock.now - start)
+            output.detail("iteration \(i + 1): \(Milliseconds(latencies[i]))")
+        }
+        return (results, latencies)
+    }
+}

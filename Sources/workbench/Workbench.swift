@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+
+/// The `workbench` command line: inspect and run ONNX transformer encoders.
+///
+/// Every error, whether a bad flag or a bad file, prints one line
+/// `error: <description>` to stderr and exits with status 1.
+@main
+struct Workbench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workbench",
+        abstract: "Import, inspect and run ONNX transformer encoders on the CPU.",
+        version: "0.1.0",
+        subcommands: [Inspect.self, Run.self])
+
+    /// Parses, runs, and turns every thrown error into one `error:` line.
+    ///
+    /// ArgumentParser's own error path would print usage text after parse
+    /// errors and a debug dump of library errors; this prints their
+    /// `description` instead. Help and version requests keep the standard path.
+    static func main() {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            Console.fail(message(for: error) + " (see 'workbench help')")
+        }
+        do {
+            try command.run()
+        } catch let code as ExitCode {
+            // A command that already reported its outcome (e.g. `score` with Bad cells).
+            Foundation.exit(code.rawValue)
+        } catch {
+            // `--help` parses to a help command whose run throws the help request.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            Console.fail(Console.describe(error))
+        }
+    }
+}
