@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "Reference", dependencies: ["IR", "Kernels"]),
         // NumPy .npy/.npz reading and writing.
         .target(name: "NumPy", dependencies: ["IR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // The serialized engine container: versioned header, checksum, manifest, aligned weights.
+        .target(name: "Plan", dependencies: ["IR"]),
         // The hackathon checks, score tables and comparisons.
         .target(name: "Scoring", dependencies: ["IR", "NumPy", "Reference"]),
         .executableTarget(name: "workbench", dependencies: [
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "ONNXTests", dependencies: ["IR", "ONNX", "_TestSupport"]),
         .testTarget(name: "ReferenceTests", dependencies: ["IR", "Reference", "Kernels", "_TestSupport"]),
         .testTarget(name: "NumPyTests", dependencies: ["IR", "NumPy", "_TestSupport"]),
+        .testTarget(name: "PlanTests", dependencies: ["IR", "Plan", "_TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["IR", "ONNX", "Reference", "_TestSupport"]),
         // End-to-end: committed model fixtures (Tests/Fixtures) run by the reference executor.
         .testTarget(name: "ModelTests", dependencies: ["IR", "ONNX", "Reference", "NumPy", "_TestSupport"]),
