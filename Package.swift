@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "ReferenceTests", dependencies: ["IR", "Reference", "Kernels", "_TestSupport"]),
         .testTarget(name: "NumPyTests", dependencies: ["IR", "NumPy", "_TestSupport"]),
         .testTarget(name: "PlanTests", dependencies: ["IR", "Plan", "_TestSupport"]),
+        .testTarget(name: "ScoringTests", dependencies: ["IR", "Scoring", "NumPy", "ONNX", "Reference", "_TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["IR", "ONNX", "Reference", "_TestSupport"]),
         // End-to-end: committed model fixtures (Tests/Fixtures) run by the reference executor.
         .testTarget(name: "ModelTests", dependencies: ["IR", "ONNX", "Reference", "NumPy", "_TestSupport"]),
