@@ -26,12 +26,16 @@ let package = Package(
         .target(name: "Reference", dependencies: ["IR", "Kernels"]),
         // NumPy .npy/.npz reading and writing.
         .target(name: "NumPy", dependencies: ["IR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // The public plugin contract (Plugin, PluginCall, registry) and the built-in fused-op plugins.
+        .target(name: "Plugins", dependencies: ["IR", "Kernels"]),
+        // Graph rewrites: folding, dead code, fusions into plugin nodes.
+        .target(name: "Passes", dependencies: ["IR", "Plugins", "Reference"]),
         // The serialized engine container: versioned header, checksum, manifest, aligned weights.
         .target(name: "Plan", dependencies: ["IR"]),
         // The hackathon checks, score tables and comparisons.
         .target(name: "Scoring", dependencies: ["IR", "NumPy", "Reference"]),
         .executableTarget(name: "workbench", dependencies: [
-            "IR", "ONNX", "Reference", "NumPy", "Scoring",
+            "IR", "ONNX", "Reference", "NumPy", "Scoring", "Passes", "Plugins",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "_TestSupport", dependencies: ["IR"], path: "Sources/_TestSupport"),
@@ -40,6 +44,8 @@ let package = Package(
         .testTarget(name: "ONNXTests", dependencies: ["IR", "ONNX", "_TestSupport"]),
         .testTarget(name: "ReferenceTests", dependencies: ["IR", "Reference", "Kernels", "_TestSupport"]),
         .testTarget(name: "NumPyTests", dependencies: ["IR", "NumPy", "_TestSupport"]),
+        .testTarget(name: "PluginsTests", dependencies: ["IR", "Plugins", "Reference", "Kernels", "_TestSupport"]),
+        .testTarget(name: "PassesTests", dependencies: ["IR", "Passes", "Plugins", "Reference", "ONNX", "_TestSupport"]),
         .testTarget(name: "PlanTests", dependencies: ["IR", "Plan", "_TestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["IR", "Scoring", "NumPy", "ONNX", "Reference", "_TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["IR", "ONNX", "Reference", "_TestSupport"]),
