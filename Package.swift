@@ -28,14 +28,18 @@ let package = Package(
         .target(name: "NumPy", dependencies: ["IR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // The public plugin contract (Plugin, PluginCall, registry) and the built-in fused-op plugins.
         .target(name: "Plugins", dependencies: ["IR", "Kernels"]),
-        // Graph rewrites: folding, dead code, fusions into plugin nodes.
+        // Graph rewrites: folding, dead code, legalization, fusions into plugin nodes.
         .target(name: "Passes", dependencies: ["IR", "Plugins", "Reference"]),
         // The serialized engine container: versioned header, checksum, manifest, aligned weights.
         .target(name: "Plan", dependencies: ["IR"]),
+        // Loading plans and running them: Engine, ExecutionContext, the engine's layers.
+        .target(name: "Runtime", dependencies: ["IR", "Plugins", "Kernels", "Plan", "Reference"]),
+        // BuilderConfig, profiles, lowering, tactic timing, memory planning; its product is a plan.
+        .target(name: "Builder", dependencies: ["IR", "Passes", "Plugins", "Kernels", "Plan", "Reference", "Runtime"]),
         // The hackathon checks, score tables and comparisons.
-        .target(name: "Scoring", dependencies: ["IR", "NumPy", "Reference"]),
+        .target(name: "Scoring", dependencies: ["IR", "NumPy", "Reference", "Runtime"]),
         .executableTarget(name: "workbench", dependencies: [
-            "IR", "ONNX", "Reference", "NumPy", "Scoring", "Passes", "Plugins",
+            "IR", "ONNX", "Reference", "NumPy", "Scoring", "Builder", "Runtime", "Plan", "Plugins", "Passes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "_TestSupport", dependencies: ["IR"], path: "Sources/_TestSupport"),
@@ -46,6 +50,8 @@ let package = Package(
         .testTarget(name: "NumPyTests", dependencies: ["IR", "NumPy", "_TestSupport"]),
         .testTarget(name: "PluginsTests", dependencies: ["IR", "Plugins", "Reference", "Kernels", "_TestSupport"]),
         .testTarget(name: "PassesTests", dependencies: ["IR", "Passes", "Plugins", "Reference", "ONNX", "_TestSupport"]),
+        .testTarget(name: "BuilderTests", dependencies: ["IR", "ONNX", "Builder", "Runtime", "Plan", "Plugins", "Reference", "NumPy", "_TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["IR", "ONNX", "Builder", "Runtime", "Plan", "Plugins", "Reference", "NumPy", "Scoring", "_TestSupport"]),
         .testTarget(name: "PlanTests", dependencies: ["IR", "Plan", "_TestSupport"]),
         .testTarget(name: "ScoringTests", dependencies: ["IR", "Scoring", "NumPy", "ONNX", "Reference", "_TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["IR", "ONNX", "Reference", "_TestSupport"]),

@@ -11,7 +11,7 @@ struct Workbench: ParsableCommand {
         commandName: "workbench",
         abstract: "Import, inspect and run ONNX transformer encoders on the CPU.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Run.self, Score.self, SurgeonCommand.self])
+        subcommands: [Inspect.self, Run.self, Score.self, SurgeonCommand.self, Build.self])
 
     /// Parses, runs, and turns every thrown error into one `error:` line.
     ///

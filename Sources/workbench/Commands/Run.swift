@@ -5,17 +5,29 @@ import NumPy
 import Reference
 
 /// `workbench run`: runs a model with the reference executor, like
-/// `polygraphy run --onnxrt --save-inputs --save-outputs`.
+/// `polygraphy run --onnxrt --save-inputs --save-outputs`, or an engine plan
+/// with `--loadEngine`, like `trtexec --loadEngine` (see Run+Engine.swift).
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a model with the reference executor and print output statistics and latency.",
+        abstract: "Run a model (reference executor) or an engine plan and print output statistics and latency.",
         discussion: """
             Inputs are read with --loadInputs (matched by name) or generated from the model's input \
             types with a seed; symbolic dims come from --shapes. Outputs print as name, dtype, shape, \
             mean, std, min and max; --exportOutput writes them to an .npz.
             """)
 
-    @OptionGroup var model: ModelOptions
+    @Option(name: .customLong("onnx"), help: ArgumentHelp("The ONNX model to run with the reference executor.", valueName: "model.onnx"))
+    var onnx: String?
+
+    @Option(name: .customLong("loadEngine"), help: ArgumentHelp("Run this engine plan instead of an ONNX model.", valueName: "engine.plan"))
+    var loadEngine: String?
+
+    @Option(name: .customLong("profile"), help: "The engine's optimization profile (default: the first that fits the shapes).")
+    var profile: Int?
+
+    @Flag(name: .customLong("dumpProfile"), help: "Print the time per layer over the timed runs (engines only).")
+    var dumpProfile = false
+
     @OptionGroup var inputs: InputOptions
 
     @Option(name: .customLong("exportOutput"), help: ArgumentHelp("Write the outputs to an .npz.", valueName: "outputs.npz"))
@@ -24,8 +36,19 @@ struct Run: ParsableCommand {
     @OptionGroup var timing: TimingOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        guard (onnx == nil) != (loadEngine == nil) else {
+            throw ValidationError("give the model with --onnx or an engine with --loadEngine (one of them)")
+        }
+        if loadEngine == nil && (dumpProfile || profile != nil) {
+            throw ValidationError("--dumpProfile and --profile apply to engines (--loadEngine)")
+        }
+    }
+
     func run() throws {
-        let loaded = try model.load(output)
+        if let loadEngine { return try runEngine(loadEngine) }
+        let onnx = self.onnx!
+        let loaded = try ModelLoader.load(URL(fileURLWithPath: onnx), output)
         let graph = loaded.graph
         let executor = try ReferenceExecutor(graph: graph)
         let (feeds, source) = try inputs.feeds(for: graph, output)
@@ -41,7 +64,7 @@ struct Run: ParsableCommand {
             try NumPy.writeArchive(outputs, to: URL(fileURLWithPath: exportOutput))
             output.detail("wrote \(outputs.count) outputs to \(exportOutput)")
         }
-        let report = RunReport(model: model.onnx, inputSource: source, inputs: feeds, outputs: outputs,
+        let report = RunReport(model: onnx, inputSource: source, inputs: feeds, outputs: outputs,
                                latencies: latencies, warmUp: timing.warmUp,
                                savedInputs: inputs.saveInputs, exportedOutputs: exportOutput)
         if output.json { try Console.printJSON(report) } else { print(report.text) }

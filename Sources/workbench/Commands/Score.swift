@@ -21,6 +21,8 @@ struct Score: ParsableCommand {
     @Option(name: .customLong("onnx"), help: ArgumentHelp("Score this ONNX model with the reference executor.", valueName: "model.onnx"))
     var onnx: String?
 
+    @Option(name: .customLong("loadEngine"), help: ArgumentHelp("Score this engine plan (each cell runs on the first profile that fits it).", valueName: "engine.plan"))
+    var loadEngine: String?
 
     @Option(name: .customLong("data"), help: ArgumentHelp("""
         A data directory (every <prefix>*.npz in it, ordered by batch then length) or one .npz file; repeatable.
@@ -42,8 +44,8 @@ struct Score: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard onnx != nil else {
-            throw ValidationError("give the model to score with --onnx")
+        guard (onnx == nil) != (loadEngine == nil) else {
+            throw ValidationError("give the model to score with --onnx or an engine with --loadEngine (one of them)")
         }
         guard !data.isEmpty else { throw ValidationError("give the reference data with --data (a directory or .npz files)") }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1, got \(iterations)") }
@@ -82,6 +84,9 @@ struct Score: ParsableCommand {
     }
 
     private func makeSession() throws -> (InferenceSession, String) {
+        if let loadEngine {
+            return (try EngineSession(contentsOf: URL(fileURLWithPath: loadEngine)), "\(loadEngine) (engine)")
+        }
         let url = URL(fileURLWithPath: onnx!)
         let model = try ModelLoader.load(url, output)
         return (try ReferenceSession(graph: model.graph), "\(onnx!) (reference executor)")

@@ -1,0 +1,148 @@
+import Foundation
+import IR
+import Kernels
+import Plugins
+import Runtime
+
+/// Chooses each layer's tactic by timing its candidates at the profile's opt
+/// shapes (median of a few runs on random inputs and the real weights),
+/// consulting and filling the timing cache.
+struct TacticSelector {
+    let program: EngineProgram
+    let config: BuilderConfig
+    let threads: ThreadPool
+    /// Measurements actually made (cache misses that were timed).
+    private(set) var measurements = 0
+
+    init(program: EngineProgram, config: BuilderConfig) {
+        self.program = program
+        self.config = config
+        threads = ThreadPool(threads: config.threads)
+    }
+
+    /// The chosen tactic and its time (nil when there was nothing to choose) for one layer.
+    mutating func choose(layer index: Int, at resolution: ShapeResolution) throws -> (String, Double?) {
+        let layer = program.manifest.layers[index]
+        let plugin = program.plugins[index]
+        let shapes = layer.inputs.map { $0 >= 0 ? resolution.shapes[$0] ?? [] : [] }
+        var candidates = plugin.tactics(inputShapes: shapes)
+        if let limit = config.workspaceLimit {
+            candidates = candidates.filter { plugin.workspaceSize(inputShapes: shapes, tactic: $0) <= limit }
+        }
+        guard !candidates.isEmpty else {
+            throw BuilderError.lowering(node: layer.name, reason: "no tactic fits the workspace limit")
+        }
+        if candidates.count == 1 { return (candidates[0], nil) }
+        let keyPrefix = "\(layer.domain)::\(layer.plugin)@\(layer.version)|\(Self.hash(layer.attributes))|"
+            + shapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ",") + "|t\(config.threads)|"
+        var best: (String, Double)? = nil
+        var bench: LayerBench? = nil
+        defer { bench?.release() }
+        for tactic in candidates {
+            var ms = config.timingCache?.lookup(keyPrefix + tactic)
+            if ms == nil {
+                if bench == nil { bench = try LayerBench(program: program, layer: index, resolution: resolution) }
+                ms = bench!.time(plugin: plugin, tactic: tactic, threads: threads, iterations: config.timingIterations)
+                measurements += 1
+                if let ms { config.timingCache?.record(keyPrefix + tactic, milliseconds: ms) }
+            }
+            guard let ms else { continue }
+            if best == nil || ms < best!.1 { best = (tactic, ms) }
+        }
+        guard let best else { throw BuilderError.lowering(node: layer.name, reason: "every tactic failed when timed") }
+        return best
+    }
+
+    /// FNV-1a of the attributes' sorted JSON: stable across runs and machines.
+    static func hash(_ attributes: [String: ManifestAttribute]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(attributes)) ?? Data()
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in data { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16)
+    }
+}
+
+/// Buffers for timing one layer: random inputs, the real weights, outputs and workspace.
+struct LayerBench {
+    var call: PluginCall
+    var owned: [UnsafeMutableRawPointer] = []
+    let shapes: [[Int]]
+
+    init(program: EngineProgram, layer index: Int, resolution: ShapeResolution) throws {
+        let layer = program.manifest.layers[index]
+        var owned: [UnsafeMutableRawPointer] = []
+        func buffer(_ v: Int) throws -> TensorBuffer {
+            guard let shape = resolution.shapes[v] else {
+                throw BuilderError.lowering(node: layer.name, reason: "no shape for '\(program.manifest.values[v].name)'")
+            }
+            let type = program.dataTypes[v]
+            let count = Shapes.count(shape)
+            switch program.manifest.values[v].storage {
+            case .weight:
+                if let p = program.weights.pointer(for: v) {
+                    return TensorBuffer(data: UnsafeMutableRawPointer(mutating: p), dataType: type, shape: shape)
+                }
+            case .shapeTime:
+                if let t = resolution.shapeTensors[v] {
+                    let p = try TensorBytes.copyOut(t)
+                    owned.append(p)
+                    return TensorBuffer(data: p, dataType: type, shape: shape)
+                }
+            case .input, .activation: break
+            }
+            let bytes = max(count * type.byteSize, 1)
+            let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            owned.append(p)
+            memset(p, 0, bytes)
+            if type == .float32 {
+                let f = p.assumingMemoryBound(to: Float.self)
+                var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(v)
+                for i in 0..<count {
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    f[i] = Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
+                }
+            }
+            return TensorBuffer(data: p, dataType: type, shape: shape)
+        }
+        var inputs: [TensorBuffer?] = []
+        for v in layer.inputs { inputs.append(v >= 0 ? try buffer(v) : nil) }
+        var outputs: [TensorBuffer] = []
+        for v in layer.outputs where v >= 0 {
+            outputs.append(try buffer(v))
+        }
+        let inputShapes = inputs.map { $0?.shape ?? [] }
+        shapes = inputShapes
+        let plugin = program.plugins[index]
+        let workspace = plugin.tactics(inputShapes: inputShapes)
+            .map { plugin.workspaceSize(inputShapes: inputShapes, tactic: $0) }.max() ?? 0
+        let ws = UnsafeMutableRawPointer.allocate(byteCount: max(workspace, 64), alignment: 64)
+        owned.append(ws)
+        call = PluginCall(inputs: inputs, outputs: outputs, workspace: ws, tactic: "", threads: ThreadPool(threads: 1))
+        self.owned = owned
+    }
+
+    /// Median milliseconds of `iterations` runs after one warm-up, or nil when the tactic fails.
+    mutating func time(plugin: any Plugin, tactic: String, threads: ThreadPool, iterations: Int) -> Double? {
+        call.tactic = tactic
+        call.threads = threads
+        let clock = ContinuousClock()
+        do {
+            try plugin.enqueue(call)
+            var times: [Double] = []
+            for _ in 0..<iterations {
+                let start = clock.now
+                try plugin.enqueue(call)
+                let (s, atto) = (clock.now - start).components
+                times.append(Double(s) * 1000 + Double(atto) / 1e15)
+            }
+            times.sort()
+            return times[times.count / 2]
+        } catch {
+            return nil
+        }
+    }
+
+    func release() { for p in owned { p.deallocate() } }
+}
