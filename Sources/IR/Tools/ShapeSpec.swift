@@ -12,6 +12,9 @@ public struct ShapeSpec: Sendable, Equatable, CustomStringConvertible {
     /// The shape given for each input.
     public private(set) var shapes: [String: [Int]] = [:]
 
+    /// The command-line flag the spec came from, for error messages.
+    public private(set) var option = "--shapes"
+
     public init() {}
 
     /// A spec from explicit pairs (later pairs of the same name replace earlier ones).
@@ -21,11 +24,12 @@ public struct ShapeSpec: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Parses `name:1x16x80,name2:4`.
-    public init(parsing text: String) throws(InputSpecError) {
+    /// Parses `name:1x16x80,name2:4`; errors name `option` (the flag the text came from).
+    public init(parsing text: String, option: String = "--shapes") throws(InputSpecError) {
+        self.option = option
         for entry in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
-            let (name, dims) = try Self.parseEntry(entry)
-            guard shapes[name] == nil else { throw .duplicateInput(option: "--shapes", input: name) }
+            let (name, dims) = try Self.parseEntry(entry, option: option)
+            guard shapes[name] == nil else { throw .duplicateInput(option: option, input: name) }
             names.append(name)
             shapes[name] = dims
         }
@@ -38,8 +42,8 @@ public struct ShapeSpec: Sendable, Equatable, CustomStringConvertible {
         names.map { "\($0):\(shapes[$0]!.map(String.init).joined(separator: "x"))" }.joined(separator: ",")
     }
 
-    private static func parseEntry(_ entry: String) throws(InputSpecError) -> (String, [Int]) {
-        let fail = { (reason: String) in InputSpecError.syntax(option: "--shapes", entry: entry, reason: reason) }
+    private static func parseEntry(_ entry: String, option: String) throws(InputSpecError) -> (String, [Int]) {
+        let fail = { (reason: String) in InputSpecError.syntax(option: option, entry: entry, reason: reason) }
         guard let colon = entry.lastIndex(of: ":") else { throw fail("expected NAME:DIMS such as speech:1x16x80") }
         var name = String(entry[..<colon]).trimmingSpaces
         if name.count >= 2, name.hasPrefix("'"), name.hasSuffix("'") { name = String(name.dropFirst().dropLast()) }
@@ -60,7 +64,7 @@ public struct ShapeSpec: Sendable, Equatable, CustomStringConvertible {
     public func check(against inputs: [ValueInfo]) throws(InputSpecError) {
         let known = inputs.map(\.name)
         for name in names where !known.contains(name) {
-            throw .unknownInput(option: "--shapes", input: name, inputs: known)
+            throw .unknownInput(option: option, input: name, inputs: known)
         }
         for info in inputs {
             guard let given = shapes[info.name], let declared = info.type?.shape else { continue }

@@ -61,9 +61,9 @@ struct Build: ParsableCommand {
         var profiles: [OptimizationProfile] = []
         let inputs = graph.runtimeInputs
         for k in 0..<minShapes.count {
-            let lo = try ShapeSpec(parsing: minShapes[k]).resolve(inputs)
-            let opt = try ShapeSpec(parsing: optShapes[k]).resolve(inputs)
-            let hi = try ShapeSpec(parsing: maxShapes[k]).resolve(inputs)
+            let lo = try ShapeSpec(parsing: minShapes[k], option: "--minShapes").resolve(inputs)
+            let opt = try ShapeSpec(parsing: optShapes[k], option: "--optShapes").resolve(inputs)
+            let hi = try ShapeSpec(parsing: maxShapes[k], option: "--maxShapes").resolve(inputs)
             var profile = OptimizationProfile()
             for input in inputs {
                 guard let a = lo[input.name], let b = opt[input.name], let c = hi[input.name] else { continue }
