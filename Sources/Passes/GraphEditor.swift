@@ -110,6 +110,11 @@ public struct GraphEditor {
         graph.valueInfo[name] = nil
     }
 
+    /// Drops the recorded type of `value` (a rewrite changed it; inference recomputes it).
+    public mutating func forgetType(of value: String) {
+        graph.valueInfo[value] = nil
+    }
+
     /// A value or node name not used in the graph yet, derived from `hint`.
     public mutating func uniqueName(_ hint: String) -> String {
         var name = hint

@@ -104,9 +104,15 @@ public enum Surgeon {
         SwishFusion(),
         GLUFusion(),
         ConvBatchNormFold(),
+        // After BatchNorm folding and Swish: the depthwise Conv takes both.
+        DepthwiseConvFusion(),
         LinearFusion(),
         // Attention matches the Linear nodes of its Q/K/V projections, so it runs after Linear.
         AttentionFusion(),
+        // Conformer attention, from the Q/K/V/pos/out Linears.
+        RelPosAttentionFusion(),
+        // Bool legalization of the padding mask, after the attention took the mask as its input.
+        MaskLegalization(),
     ]
 
     /// Every pass for `options`, top to bottom.

@@ -9,5 +9,8 @@ public enum BuiltinPlugins {
         GeluPlugin.self,
         AttentionPlugin.self,
         GLUPlugin.self,
+        RelPosAttentionPlugin.self,
+        LengthMaskPlugin.self,
+        DepthwiseConv1dPlugin.self,
     ]
 }

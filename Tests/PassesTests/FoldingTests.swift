@@ -53,6 +53,34 @@ final class FoldingTests: XCTestCase {
         try PassTest.assertSameOutputs(b.graph, after, ["x": TestTensors.uniform([3, 5, 8])])
     }
 
+    /// A `-1` whose size the element count pins to the input's dim becomes `0` (copy), so
+    /// inference keeps `T` instead of an unprovable quotient; one that splits a dim stays.
+    func testInferredReshapeDimBecomesCopyWhenProvable() throws {
+        for (target, expected) in [([0, -1, 2, 4], [0, 0, 2, 4] as [Int64]), ([0, -1, 4], [0, -1, 4])] {
+            var b = TinyGraph(opset: 13)
+            let x = b.input("x", ["B", "T", 8])
+            b.output(b.op("Reshape", [x, b.constant(Tensor(target.map { Int64($0) }, shape: [target.count]))]))
+            let (after, _) = try Surgeon.run(b.graph, options: noFusion)
+            XCTAssertEqual(after.initializers[after.nodes[0].inputs[1]]?.int64s, expected, "\(target)")
+            try PassTest.assertSameOutputs(b.graph, after, ["x": TestTensors.uniform([3, 5, 8])])
+        }
+    }
+
+    /// `allowzero = 1` with a symbolic target that has no literal 0 folds like `allowzero = 0` (the dynamo exporter's form).
+    func testAllowZeroReshapeWithoutZerosFolds() throws {
+        var b = TinyGraph(opset: 14)
+        let x = b.input("x", ["B", "T", 8])
+        let batch = b.op("Unsqueeze", [b.op("Gather", [b.op("Shape", [x]), b.constant(Tensor(scalar: Int64(0)))], ["axis": .int(0)]),
+                                        b.constant(Tensor([0] as [Int64], shape: [1]))])
+        let target = b.op("Concat", [batch, b.constant(Tensor([-1, 2, 4] as [Int64], shape: [3]))], ["axis": .int(0)])
+        b.output(b.op("Reshape", [x, target], ["allowzero": .int(1)]))
+        let (after, _) = try Surgeon.run(b.graph, options: noFusion)
+        XCTAssertEqual(after.nodes.map(\.opType), ["Reshape"])
+        XCTAssertNil(after.nodes[0].attributes["allowzero"])
+        XCTAssertEqual(after.initializers[after.nodes[0].inputs[1]]?.int64s, [0, 0, 2, 4])
+        try PassTest.assertSameOutputs(b.graph, after, ["x": TestTensors.uniform([3, 5, 8])])
+    }
+
     /// A static shape chain folds to the constant it computes.
     func testStaticShapeChainFolds() throws {
         var b = TinyGraph()

@@ -46,14 +46,24 @@ final class ModelSurgeryTests: XCTestCase {
 
     /// Real PyTorch exports (TorchScript and dynamo exporters): the same passes fire.
     func testTorchExports() throws {
-        let expected: [(String, layerNorms: Int, attention: Int)] = [
-            ("bert_ts17", 5, 2), ("bert_ts14", 5, 2), ("conformer_ts17", 11, 0), ("conformer_dynamo18", 11, 0),
+        let expected: [(String, layerNorms: Int, attention: Int, relPos: Int)] = [
+            ("bert_ts17", 5, 2, 0), ("bert_ts14", 5, 2, 0), ("conformer_ts13", 11, 0, 2), ("conformer_ts17", 11, 0, 2),
+            ("conformer_dynamo18", 11, 0, 2),
         ]
-        for (name, layerNorms, attention) in expected {
+        for (name, layerNorms, attention, relPos) in expected {
             let g = try PassTest.load("torch/\(name).onnx")
             let (after, report) = try Surgeon.run(g)
             XCTAssertEqual(report.matches("LayerNorm"), layerNorms, name)
             XCTAssertGreaterThanOrEqual(report.matches("Attention"), attention, name)
+            XCTAssertEqual(report.matches("RelPosAttention"), relPos, name)
+            if name.hasPrefix("conformer") {
+                XCTAssertEqual(report.matches("LengthMask"), 1, name)
+                XCTAssertEqual(try MaskLegalizationTests.boolValues(after), [], name)
+            }
+            XCTAssertEqual(PassTest.count(after, "Softmax"), 0, name)
+            // Every LayerNorm is fused, the residual ones into SkipLayerNorm.
+            XCTAssertEqual(PassTest.count(after, "LayerNorm", domain: workbenchDomain)
+                           + PassTest.count(after, "SkipLayerNorm", domain: workbenchDomain), layerNorms, name)
             XCTAssertLessThan(after.nodes.count, g.nodes.count * 4 / 5, name)
             let feeds = name.hasPrefix("bert") ? bertFeeds(g) : wenetFeeds()
             try PassTest.assertSameOutputs(g, after, feeds, rtol: 1e-4, atol: 1e-4)

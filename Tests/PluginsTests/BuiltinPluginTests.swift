@@ -15,7 +15,8 @@ final class BuiltinPluginTests: XCTestCase {
         // A fresh registry: the shared one also holds whatever other modules
         // (the engine's own layers, user plugins) registered in this process.
         let names = Set(PluginRegistry(registeringBuiltins: true).all.map { $0.name })
-        XCTAssertEqual(names, ["LayerNorm", "SkipLayerNorm", "Linear", "Swish", "Gelu", "Attention", "GLU"])
+        XCTAssertEqual(names, ["LayerNorm", "SkipLayerNorm", "Linear", "Swish", "Gelu", "Attention", "GLU",
+                               "RelPosAttention", "LengthMask", "DepthwiseConv1d"])
         let shared = Set(PluginRegistry.shared.all.filter { $0.domain == workbenchDomain }.map { $0.name })
         XCTAssertTrue(names.isSubset(of: shared), "every built-in is in the shared registry")
     }

@@ -51,15 +51,17 @@ struct ShapeFolding: GraphPass {
     }
 
     private func reshape(_ n: Node, slot: Int, _ editor: inout GraphEditor, _ context: PassContext) throws -> Bool {
-        guard let x = n.input(0), let s = n.input(1), editor.constant(s) == nil,
-              (try n.int("allowzero", default: 0)) == 0,
-              let target = context.shapeValues[s], let input = context.shape(x) else { return false }
+        // With `allowzero` a 0 is a literal size; a target without zeros reads the same either way.
+        let allowZero = (try n.int("allowzero", default: 0)) != 0
+        guard let x = n.input(0), let s = n.input(1), let input = context.shape(x) else { return false }
+        let constant = editor.constant(s)?.intValues()
+        guard let target = constant.map({ $0.map { Dim.value($0) } }) ?? context.shapeValues[s] else { return false }
         var out: [Int64] = []
         var unknown = 0
         for (k, d) in target.enumerated() {
             if let v = d.value {
-                // 0 would mean "copy"; a literal -1 is the one inferred dim.
-                guard v > 0 || v == -1 else { return false }
+                // 0 copies the input dim; a literal -1 is the one inferred dim.
+                guard v >= 0 || v == -1, v != 0 || (k < input.rank && !allowZero) else { return false }
                 if v == -1 { unknown += 1 }
                 out.append(Int64(v))
             } else if k < input.rank, input[k].isProvablyEqual(to: d) {
@@ -70,10 +72,36 @@ struct ShapeFolding: GraphPass {
             }
         }
         guard unknown <= 1 else { return false }
+        if let k = out.firstIndex(of: -1), Self.inferredDimCopiesInput(k, out, input) { out[k] = 0 }
+        if let constant, constant == out.map({ Int($0) }), !allowZero { return false }
         var node = n
+        node.attributes["allowzero"] = nil
         node.inputs[1] = editor.addInitializer(Tensor(out, shape: [out.count]), hint: "\(s)_folded")
         editor.replace([slot], with: [node])
         return true
+    }
+
+    /// True when the `-1` at `k` of a Reshape target provably equals input dim
+    /// `k`: every target dim before it copies the input's (0, or the same
+    /// static size) and the static dims after it multiply to the input's
+    /// static dims after `k` — so the element count leaves only `input[k]`.
+    ///
+    ///     [B, T, 256] ─▶ Reshape[0, -1, 4, 64]   ==>   Reshape[0, 0, 4, 64]
+    static func inferredDimCopiesInput(_ k: Int, _ target: [Int64], _ input: Shape) -> Bool {
+        guard k < input.rank else { return false }
+        for j in 0..<k {
+            guard target[j] == 0 || (input[j].value != nil && Int64(input[j].value!) == target[j]) else { return false }
+        }
+        var after = 1, inputAfter = 1
+        for v in target[(k + 1)...] {
+            guard v > 0 else { return false }
+            after *= Int(v)
+        }
+        for d in input.dims[(k + 1)...] {
+            guard let v = d.value else { return false }
+            inputAfter *= v
+        }
+        return after == inputAfter && after > 0
     }
 
     private func expand(_ n: Node, slot: Int, _ editor: inout GraphEditor, _ context: PassContext) -> Bool {

@@ -1,0 +1,193 @@
+import Foundation
+import IR
+import Kernels
+
+/// Conformer (WeNet) multi-head self-attention with relative positional
+/// encoding, from the normalized input to the output projection
+/// (`com.workbench::RelPosAttention`):
+///
+///     [Q K V] = X·Wqkv + bqkv                  (one GEMM over B·T rows)
+///     P       = pos·Wpos                       (linear_pos, no bias)
+///     S_h     = scale · ((Q_h + u_h)·K_hᵀ + (Q_h + v_h)·P_hᵀ)
+///     A_h     = softmax(S_h over the kept keys), 0 on masked keys
+///     Y       = concat_h(A_h·V_h) · Wout + bout
+///
+/// Inputs: `X` [B, T, C], `Wqkv` [C, 3C], `bqkv` [3C], `pos` [1 or B, T, C],
+/// `Wpos` [C, C], `pos_bias_u` and `pos_bias_v` [H, D], `Wout` [C, C],
+/// `bout` [C], optional key `mask` with B·T elements ([B, 1, T], [B, 1, 1, T];
+/// bool, int32, int64 or float32). Output `Y` [B, T, C].
+///
+/// Attributes: `num_heads` (INT), `scale` (FLOAT), `masked_when` (STRING:
+/// `zero`, a key is masked where the mask is 0 — WeNet's keep mask — or
+/// `nonzero`, a key is masked where the mask is not 0; default `zero`).
+/// A query row whose keys are all masked gives a zero context row (WeNet's
+/// `masked_fill(mask, 0)` after the softmax).
+///
+/// The kernel works per (batch, head): scores → mask → softmax → context while
+/// the T×T tile is in cache, and only over the keys up to the last kept one
+/// (length masks keep a prefix). Tactics: `relpos.heads.parallel` (the B·H
+/// tiles spread over threads, one tile each) and `relpos.heads.serial` (one
+/// tile at a time, threads left to BLAS; workspace of one tile).
+public final class RelPosAttentionPlugin: Plugin {
+    public static let name = "RelPosAttention"
+    public static let version = 1
+    static let tacticNames = ["relpos.heads.parallel", "relpos.heads.serial"]
+    public let heads: Int
+    public let scale: Float
+    /// True when a key is masked where the mask is nonzero.
+    public let maskedWhenNonzero: Bool
+
+    public init(attributes: [String: Attribute]) throws {
+        let a = PluginAttributes(Self.qualifiedName, attributes)
+        try a.only(["num_heads", "scale", "masked_when"])
+        heads = try a.int("num_heads")
+        scale = try a.float("scale")
+        maskedWhenNonzero = try a.string("masked_when", default: "zero", allowed: ["zero", "nonzero"]) == "nonzero"
+        guard heads > 0 else { throw a.fail("num_heads", "must be positive, got \(heads)") }
+        guard scale.isFinite else { throw a.fail("scale", "must be finite") }
+    }
+
+    public var attributes: [String: Attribute] {
+        ["num_heads": .int(heads), "scale": .float(scale), "masked_when": .string(maskedWhenNonzero ? "nonzero" : "zero")]
+    }
+
+    public func outputTypes(_ inputs: [ValueType?]) throws -> [ValueType] {
+        let p = Self.qualifiedName
+        let x = try PluginInputs.float(inputs, 0, plugin: p)
+        for i in 1...8 { _ = try PluginInputs.float(inputs, i, plugin: p) }
+        if let s = x.shape, s.rank != 3 { throw PluginError.invalidInputs(plugin: p, reason: "X must be [B, T, C], got \(s.bracketed)") }
+        if let c = x.shape?.dims.last?.value, c % heads != 0 {
+            throw PluginError.invalidInputs(plugin: p, reason: "hidden size \(c) is not a multiple of \(heads) heads")
+        }
+        return [x]
+    }
+
+    public func tactics(inputShapes: [[Int]]) -> [String] { Self.tacticNames }
+
+    public func workspaceSize(inputShapes: [[Int]], tactic: String) -> Int {
+        guard inputShapes.count > 3, inputShapes[0].count == 3, inputShapes[3].count == 3 else { return 0 }
+        let (b, t, c) = (inputShapes[0][0], inputShapes[0][1], inputShapes[0][2])
+        let tiles = tactic == "relpos.heads.serial" ? 1 : b * heads
+        let floats = b * t * 3 * c + inputShapes[3][0] * t * c + b * t * c + tiles * tileFloats(t, c / heads)
+        return (floats + b * t) * MemoryLayout<Float>.size
+    }
+
+    private func tileFloats(_ t: Int, _ d: Int) -> Int { t * t + 2 * t * d }
+
+    public func enqueue(_ call: PluginCall) throws {
+        let p = Self.qualifiedName
+        let x = try call.input(0, of: p)
+        guard x.shape.count == 3, let y = call.outputs.first, let ws = call.workspace else {
+            throw PluginError.invalidInputs(plugin: p, reason: "X must be [B, T, C]")
+        }
+        guard Self.tacticNames.contains(call.tactic) else { throw PluginError.unknownTactic(plugin: p, tactic: call.tactic) }
+        let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
+        guard c % heads == 0, y.count == x.count else {
+            throw PluginError.invalidInputs(plugin: p, reason: "X \(x.shape) does not split into \(heads) heads")
+        }
+        let d = c / heads
+        let w = try (1...8).map { try call.input($0, of: p) }
+        let pos = w[2]
+        let bp = pos.shape.first ?? 0
+        guard pos.shape.count == 3, bp == 1 || bp == b, pos.shape[1] == t, pos.shape[2] == c else {
+            throw PluginError.invalidInputs(plugin: p, reason: "pos is \(pos.shape), expected [1 or \(b), \(t), \(c)]")
+        }
+        for (k, (what, n)) in [("Wqkv", c * 3 * c), ("bqkv", 3 * c), ("pos", bp * t * c), ("Wpos", c * c),
+                               ("pos_bias_u", c), ("pos_bias_v", c), ("Wout", c * c), ("bout", c)].enumerated() {
+            try PluginInputs.check(w[k], count: n, what, plugin: p)
+        }
+        let qkv = ws.assumingMemoryBound(to: Float.self)
+        let proj = qkv + b * t * 3 * c, ctx = proj + bp * t * c, keep = ctx + b * t * c
+        let tiles = keep + b * t
+        try readMask(call.inputs.count > 9 ? call.inputs[9] : nil, b: b, t: t, into: keep)
+        BLAS.sgemm(transA: false, transB: false, m: b * t, n: 3 * c, k: c, alpha: 1, a: x.floats, lda: c,
+                   b: w[0].floats, ldb: 3 * c, beta: 0, c: qkv, ldc: 3 * c)
+        for r in 0..<(b * t) { let row = qkv + r * 3 * c; for j in 0..<(3 * c) { row[j] += w[1].floats[j] } }
+        BLAS.sgemm(transA: false, transB: false, m: bp * t, n: c, k: c, alpha: 1, a: pos.floats, lda: c,
+                   b: w[3].floats, ldb: c, beta: 0, c: proj, ldc: c)
+        let shape = Tile(t: t, c: c, d: d, heads: heads, scale: scale)
+        let u = w[4].floats, v = w[5].floats
+        if call.tactic == "relpos.heads.serial" {
+            for bh in 0..<(b * heads) {
+                shape.run(bh, qkv: qkv, proj: proj + (bp == 1 ? 0 : bh / heads * t * c), u: u, v: v, keep: keep, ctx: ctx, tile: tiles)
+            }
+        } else {
+            let size = tileFloats(t, d)
+            call.threads.parallelFor(b * heads) { bh in
+                shape.run(bh, qkv: qkv, proj: proj + (bp == 1 ? 0 : bh / heads * t * c), u: u, v: v, keep: keep, ctx: ctx,
+                          tile: tiles + bh * size)
+            }
+        }
+        BLAS.sgemm(transA: false, transB: false, m: b * t, n: c, k: c, alpha: 1, a: ctx, lda: c,
+                   b: w[6].floats, ldb: c, beta: 0, c: y.floats, ldc: c)
+        for r in 0..<(b * t) { let row = y.floats + r * c; for j in 0..<c { row[j] += w[7].floats[j] } }
+    }
+
+    /// Writes 1 for a kept key and 0 for a masked one, [B, T] (all kept without a mask).
+    private func readMask(_ mask: TensorBuffer?, b: Int, t: Int, into keep: UnsafeMutablePointer<Float>) throws {
+        guard let mask else { for i in 0..<(b * t) { keep[i] = 1 }; return }
+        guard mask.count == b * t else {
+            throw PluginError.invalidInputs(plugin: Self.qualifiedName, reason: "mask \(mask.shape) does not hold one value per key of [\(b), \(t)]")
+        }
+        let n = b * t
+        for i in 0..<n {
+            let nonzero: Bool
+            switch mask.dataType {
+            case .bool, .uint8: nonzero = mask.data.assumingMemoryBound(to: UInt8.self)[i] != 0
+            case .int32: nonzero = mask.int32s[i] != 0
+            case .int64: nonzero = mask.int64s[i] != 0
+            case .float32: nonzero = mask.floats[i] != 0
+            default:
+                throw PluginError.invalidInputs(plugin: Self.qualifiedName, reason: "mask of type \(mask.dataType) is not supported")
+            }
+            keep[i] = nonzero != maskedWhenNonzero ? 1 : 0
+        }
+    }
+}
+
+/// One (batch, head) tile of ``RelPosAttentionPlugin``: sizes and the kernel.
+private struct Tile {
+    let t: Int, c: Int, d: Int, heads: Int, scale: Float
+
+    /// Scores, mask, softmax and context for tile `bh` (batch `bh / H`, head `bh % H`).
+    /// `tile` holds T·T scores and the two biased query blocks (T·D each).
+    func run(_ bh: Int, qkv: UnsafeMutablePointer<Float>, proj: UnsafeMutablePointer<Float>,
+             u: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, keep: UnsafeMutablePointer<Float>,
+             ctx: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
+        let (bi, h) = (bh / heads, bh % heads)
+        let q = qkv + bi * t * 3 * c + h * d, k = q + c, val = q + 2 * c
+        let keys = keep + bi * t
+        let out = ctx + bi * t * c + h * d
+        // Keys after the last kept one do no work at all.
+        var n = t
+        while n > 0 && keys[n - 1] == 0 { n -= 1 }
+        guard n > 0 else {
+            for i in 0..<t { for j in 0..<d { out[i * c + j] = 0 } }
+            return
+        }
+        let scores = tile, qu = tile + t * t, qv = qu + t * d
+        for i in 0..<t {
+            let row = q + i * 3 * c
+            for j in 0..<d { qu[i * d + j] = row[j] + u[h * d + j]; qv[i * d + j] = row[j] + v[h * d + j] }
+        }
+        BLAS.sgemm(transA: false, transB: true, m: t, n: n, k: d, alpha: scale, a: qu, lda: d,
+                   b: k, ldb: 3 * c, beta: 0, c: scores, ldc: t)
+        BLAS.sgemm(transA: false, transB: true, m: t, n: n, k: d, alpha: scale, a: qv, lda: d,
+                   b: proj + h * d, ldb: c, beta: 1, c: scores, ldc: t)
+        for i in 0..<t {
+            let row = scores + i * t
+            var m = -Float.infinity
+            for j in 0..<n where keys[j] != 0 { m = max(m, row[j]) }
+            var sum: Float = 0
+            for j in 0..<n {
+                let e = keys[j] != 0 ? Foundation.exp(row[j] - m) : 0
+                row[j] = e
+                sum += e
+            }
+            let inv = 1 / sum
+            for j in 0..<n { row[j] *= inv }
+        }
+        BLAS.sgemm(transA: false, transB: false, m: t, n: d, k: n, alpha: 1, a: scores, lda: t,
+                   b: val, ldb: 3 * c, beta: 0, c: out, ldc: c)
+    }
+}
