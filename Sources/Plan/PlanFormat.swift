@@ -80,7 +80,9 @@ public enum PlanFormat {
     /// Bytes reserved in the header for the writer version string.
     public static let writerVersionCapacity = 32
     /// The version string this build writes into the header.
-    public static let workbenchVersion = "workbench 0.1.0"
+    public static let workbenchVersion = "workbench \(workbenchRelease)"
+    /// The workbench release (`workbench --version` prints it).
+    public static let workbenchRelease = "0.1.0"
     /// Longest section name, in UTF-8 bytes.
     public static let maxSectionNameLength = 4096
     /// Highest section rank.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plan
 
 /// The `workbench` command line: inspect and run ONNX transformer encoders.
 ///
@@ -10,7 +11,7 @@ struct Workbench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workbench",
         abstract: "Import, inspect and run ONNX transformer encoders on the CPU.",
-        version: "0.1.0",
+        version: PlanFormat.workbenchRelease,
         subcommands: [Inspect.self, Run.self, Score.self, SurgeonCommand.self, Build.self])
 
     /// Parses, runs, and turns every thrown error into one `error:` line.

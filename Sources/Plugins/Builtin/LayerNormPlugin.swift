@@ -14,10 +14,7 @@ public final class LayerNormPlugin: Plugin {
     public let epsilon: Float
 
     public init(attributes: [String: Attribute]) throws {
-        let a = PluginAttributes(Self.qualifiedName, attributes)
-        try a.only(["epsilon"])
-        epsilon = try a.float("epsilon", default: 1e-5)
-        guard epsilon >= 0, epsilon.isFinite else { throw a.fail("epsilon", "must be finite and >= 0") }
+        epsilon = try PluginAttributes.normalizationEpsilon(Self.qualifiedName, attributes)
     }
 
     public var attributes: [String: Attribute] { ["epsilon": .float(epsilon)] }
@@ -56,10 +53,7 @@ public final class SkipLayerNormPlugin: Plugin {
     public let epsilon: Float
 
     public init(attributes: [String: Attribute]) throws {
-        let a = PluginAttributes(Self.qualifiedName, attributes)
-        try a.only(["epsilon"])
-        epsilon = try a.float("epsilon", default: 1e-5)
-        guard epsilon >= 0, epsilon.isFinite else { throw a.fail("epsilon", "must be finite and >= 0") }
+        epsilon = try PluginAttributes.normalizationEpsilon(Self.qualifiedName, attributes)
     }
 
     public var attributes: [String: Attribute] { ["epsilon": .float(epsilon)] }

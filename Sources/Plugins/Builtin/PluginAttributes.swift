@@ -46,6 +46,15 @@ struct PluginAttributes {
     }
 
     /// Fails unless every attribute present is one of `known`.
+    /// The `epsilon` of a normalization plugin, its only attribute: finite and >= 0.
+    static func normalizationEpsilon(_ plugin: String, _ values: [String: Attribute]) throws -> Float {
+        let a = PluginAttributes(plugin, values)
+        try a.only(["epsilon"])
+        let epsilon = try a.float("epsilon", default: 1e-5)
+        guard epsilon >= 0, epsilon.isFinite else { throw a.fail("epsilon", "must be finite and >= 0") }
+        return epsilon
+    }
+
     func only(_ known: Set<String>) throws {
         if let extra = values.keys.sorted().first(where: { !known.contains($0) }) {
             throw fail(extra, "is not an attribute of this plugin")
