@@ -182,7 +182,16 @@ public final class ExecutionContext {
     }
 
     /// Runs every layer on the bound buffers (inputs already written).
-    public func enqueue() throws {
+    public func enqueue() throws { try enqueue(observer: nil) }
+
+    /// Receives each run-stage layer's index and output buffers right after
+    /// the layer ran (``enqueue(observer:)``). The buffers are valid only
+    /// during the call: a later layer may reuse their memory.
+    public typealias LayerObserver = (_ layer: Int, _ outputs: [TensorBuffer]) throws -> Void
+
+    /// Runs every layer like ``enqueue()``, calling `observer` after each
+    /// run-stage layer with its outputs (for layer-by-layer comparison).
+    public func enqueue(observer: LayerObserver?) throws {
         guard inputShapes != nil else { throw RuntimeError.shapesNotSet }
         let layers = engine.manifest.layers
         let plugins = program.plugins
@@ -201,6 +210,7 @@ public final class ExecutionContext {
             } catch {
                 throw RuntimeError.layer(name: layers[index].name, reason: "\(error)")
             }
+            try observer?(index, call.outputs)
         }
         if profiling { profiledRuns += 1 }
     }
