@@ -17,13 +17,15 @@ public struct Tolerance: Sendable, Equatable, Codable {
 /// `maxAbs = max |out − ref|`, `maxRel = max |out − ref| / (|ref| + 1e-12)`
 /// (over all elements, so it is large where the reference is near zero: the
 /// pass/fail rule is ``Tolerance``'s, not `maxRel`), `violations` counts the
-/// elements outside the tolerance (a NaN on one side only is one), and
+/// elements outside the tolerance (a NaN on one side only is one, also
+/// counted in `nanMismatches` and left out of `maxAbs`), and
 /// `worstIndex` is the flat index of the largest excess over the tolerance.
 public struct ErrorStats: Sendable, Equatable, Codable {
     public var count: Int
     public var maxAbs: Double
     public var maxRel: Double
     public var violations: Int
+    public var nanMismatches: Int
     public var worstIndex: Int?
 
     /// True when no element is outside the tolerance.
@@ -44,16 +46,16 @@ public struct ErrorStats: Sendable, Equatable, Codable {
         guard let a = output.doubleValues(), let b = reference.doubleValues() else {
             throw DebugError.mismatch(tensor: name, reason: "\(output.dataType) tensors cannot be compared")
         }
-        var stats = ErrorStats(count: a.count, maxAbs: 0, maxRel: 0, violations: 0, worstIndex: nil)
+        var stats = ErrorStats(count: a.count, maxAbs: 0, maxRel: 0, violations: 0, nanMismatches: 0, worstIndex: nil)
         var worstExcess = -Double.infinity
         for i in a.indices {
             let x = a[i], r = b[i]
             if x.isNaN || r.isNaN {
-                if x.isNaN != r.isNaN { stats.record(i, excess: .infinity, &worstExcess); stats.maxAbs = .nan }
+                if x.isNaN != r.isNaN { stats.record(i, excess: .infinity, &worstExcess); stats.nanMismatches += 1 }
                 continue
             }
             let d = x == r ? 0 : abs(x - r)  // equal infinities differ by 0
-            stats.maxAbs = stats.maxAbs.isNaN ? stats.maxAbs : Swift.max(stats.maxAbs, d)
+            stats.maxAbs = Swift.max(stats.maxAbs, d)
             stats.maxRel = Swift.max(stats.maxRel, d / (abs(r) + 1e-12))
             let excess = d - (t.atol + t.rtol * abs(r))
             if excess > 0 || d.isNaN { stats.record(i, excess: d.isNaN ? .infinity : excess, &worstExcess) }

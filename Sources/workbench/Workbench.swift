@@ -12,7 +12,7 @@ struct Workbench: ParsableCommand {
         commandName: "workbench",
         abstract: "Import, inspect and run ONNX transformer encoders on the CPU.",
         version: PlanFormat.workbenchRelease,
-        subcommands: [Inspect.self, Run.self, Score.self, SurgeonCommand.self, Build.self])
+        subcommands: [Inspect.self, Run.self, Score.self, SurgeonCommand.self, Build.self, Compare.self, PluginCommand.self])
 
     /// Parses, runs, and turns every thrown error into one `error:` line.
     ///
