@@ -38,8 +38,10 @@ let package = Package(
         .target(name: "Builder", dependencies: ["IR", "Passes", "Plugins", "Kernels", "Plan", "Reference", "Runtime"]),
         // The hackathon checks, score tables and comparisons.
         .target(name: "Scoring", dependencies: ["IR", "NumPy", "Reference", "Runtime"]),
+        // Debugging tools: subgraph extraction, plugin tests, layer-by-layer engine comparison.
+        .target(name: "Debugging", dependencies: ["IR", "Kernels", "Passes", "Plugins", "Reference", "Runtime"]),
         .executableTarget(name: "workbench", dependencies: [
-            "IR", "ONNX", "Reference", "NumPy", "Scoring", "Builder", "Runtime", "Plan", "Plugins", "Passes",
+            "IR", "ONNX", "Reference", "NumPy", "Scoring", "Builder", "Runtime", "Plan", "Plugins", "Passes", "Debugging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "_TestSupport", dependencies: ["IR"], path: "Sources/_TestSupport"),
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["IR", "ONNX", "Reference", "_TestSupport"]),
         // End-to-end: committed model fixtures (Tests/Fixtures) run by the reference executor.
         .testTarget(name: "ModelTests", dependencies: ["IR", "ONNX", "Reference", "NumPy", "_TestSupport"]),
+        .testTarget(name: "DebuggingTests", dependencies: ["IR", "ONNX", "Debugging", "Builder", "Runtime", "Plugins", "Reference", "Kernels", "NumPy", "_TestSupport"]),
         // Runs the built `workbench` binary: exit codes, one-line errors, output files.
         .testTarget(name: "CLITests", dependencies: ["workbench", "ONNX", "NumPy", "IR", "_TestSupport"]),
     ]
