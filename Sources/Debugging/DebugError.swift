@@ -28,7 +28,7 @@ public enum DebugError: Error, Sendable, Equatable, CustomStringConvertible {
             return "no node named '\(n)' in the model" + (s.isEmpty ? "" : " (similar: \(s.joined(separator: ", ")))")
         case .invalidNodeList(let r): return "--nodes: \(r)"
         case .emptySubgraph(let r): return "the subgraph has no outputs: \(r)"
-        case .untypedInput(let n): return "subgraph input '\(n)' has no known shape; give it in --minShapes/--optShapes/--maxShapes"
+        case .untypedInput(let n): return "subgraph input '\(n)' has no static shape; give its range with --minShapes/--optShapes/--maxShapes"
         case .invalidProfile(let i, let r): return "profile of input '\(i)': \(r)"
         case .shapeOutsideRange(let i, let d, let v, let lo, let hi):
             return "shape of input '\(i)': dim \(d) is \(v), outside the profile's range \(lo)...\(hi)"
