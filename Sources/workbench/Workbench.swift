@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import Plan
 
 /// The `workbench` command line: inspect and run ONNX transformer encoders.
@@ -11,8 +12,14 @@ struct Workbench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workbench",
         abstract: "Import, inspect and run ONNX transformer encoders on the CPU.",
+        discussion: """
+            Every command runs on the OpenBLAS kernels the CPU supports best, even when the \
+            environment sets OPENBLAS_CORETYPE; choose a core with --blasCoreType <name> (any command) \
+            or WORKBENCH_BLAS_CORETYPE. --verbose prints the core that runs.
+            """,
         version: PlanFormat.workbenchRelease,
-        subcommands: [Inspect.self, Run.self, Score.self, SurgeonCommand.self, Build.self, Compare.self, PluginCommand.self])
+        subcommands: [Inspect.self, Run.self, Score.self, SurgeonCommand.self, Build.self, Compare.self,
+                      PluginCommand.self, BLASCommand.self, BenchServer.self])
 
     /// Parses, runs, and turns every thrown error into one `error:` line.
     ///
@@ -20,9 +27,14 @@ struct Workbench: ParsableCommand {
     /// errors and a debug dump of library errors; this prints their
     /// `description` instead. Help and version requests keep the standard path.
     static func main() {
+        // Before anything else: may re-exec the binary so OpenBLAS loads the chosen kernels.
+        let arguments = BLASCoreSelection.prepare(Array(CommandLine.arguments.dropFirst()))
+        if arguments.contains("--verbose") {
+            Console.note("[V] OpenBLAS core: \(BLAS.coreName) (\(BLASCoreSelection.describeRequest()))")
+        }
         var command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(arguments)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
             Console.fail(message(for: error) + " (see 'workbench help')")
