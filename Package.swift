@@ -7,6 +7,10 @@ let package = Package(
     products: [
         .executable(name: "workbench", targets: ["workbench"]),
         .library(name: "WorkbenchIR", targets: ["IR"]),
+        // What a plugin package links: the Plugin protocol, registries, tensors and the
+        // pattern/rewrite API. Dynamic, so a plugin library and the `workbench` binary share
+        // one copy of these modules' types (see README, "Writing plugins").
+        .library(name: "WorkbenchPlugins", type: .dynamic, targets: ["IR", "Kernels", "Plugins", "Reference", "Passes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
@@ -43,6 +47,10 @@ let package = Package(
         .executableTarget(name: "workbench", dependencies: [
             "IR", "ONNX", "Reference", "NumPy", "Scoring", "Builder", "Runtime", "Plan", "Plugins", "Passes", "Debugging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], linkerSettings: [
+            // Export the binary's symbols so a plugin library loaded with --plugins binds to the
+            // binary's copy of the Plugins/Passes/IR types (one copy of each protocol and class).
+            .unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux])),
         ]),
         .target(name: "_TestSupport", dependencies: ["IR"], path: "Sources/_TestSupport"),
 
@@ -61,6 +69,8 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["IR", "ONNX", "Reference", "NumPy", "_TestSupport"]),
         .testTarget(name: "DebuggingTests", dependencies: ["IR", "ONNX", "Debugging", "Builder", "Runtime", "Plugins", "Reference", "Kernels", "NumPy", "_TestSupport"]),
         // Runs the built `workbench` binary: exit codes, one-line errors, output files.
+        // Builds examples/SwishPlugin and loads it into the `workbench` binary with --plugins.
+        .testTarget(name: "PluginLoadingTests", dependencies: ["workbench", "IR", "ONNX", "NumPy", "Plan", "Plugins", "Passes", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["workbench", "ONNX", "NumPy", "IR", "_TestSupport"]),
     ]
 )

@@ -13,14 +13,18 @@ public struct SurgeonOptions: Sendable {
     public var plugins: PluginRegistry
     /// Known ranges of symbolic dims (from an optimization profile), by symbol.
     public var dimRanges: [String: ClosedRange<Int>]
+    /// Registered passes (plugin libraries' fusions) run among the built-in fusions.
+    public var passes: PassRegistry
 
     public init(foldConstants: Bool = true, fuse: Set<String>? = nil, constantFoldLimit: Int = 1 << 20,
-                plugins: PluginRegistry = .shared, dimRanges: [String: ClosedRange<Int>] = [:]) {
+                plugins: PluginRegistry = .shared, dimRanges: [String: ClosedRange<Int>] = [:],
+                passes: PassRegistry = .shared) {
         self.foldConstants = foldConstants
         self.fuse = fuse
         self.constantFoldLimit = constantFoldLimit
         self.plugins = plugins
         self.dimRanges = dimRanges
+        self.passes = passes
     }
 }
 
@@ -91,8 +95,8 @@ public protocol GraphPass: Sendable {
 
 /// The graph surgeon: runs the passes, each to a fixed point, in one defined order.
 public enum Surgeon {
-    /// The names `--fuse` accepts.
-    public static var fusionNames: [String] { fusions.map(\.name) }
+    /// The names `--fuse` accepts: the built-in fusions and ``PassRegistry/shared``'s passes.
+    public static var fusionNames: [String] { PassRegistry.shared.fusionOrder }
 
     /// The fusions, in the order they run. Order matters:
     static let fusions: [any GraphPass] = [
@@ -123,11 +127,13 @@ public enum Surgeon {
             list += [ConstantFolding(), ShapeFolding(), ConstantFolding()]
         }
         list.append(CommonSubexpressionElimination())
-        let chosen = options.fuse ?? Set(fusionNames)
-        for name in chosen where !fusionNames.contains(name) {
-            throw SurgeonError.unknownFusion(name, known: fusionNames)
+        let all = options.passes.arranged(fusions)
+        let names = all.map(\.name)
+        let chosen = options.fuse ?? Set(names)
+        for name in chosen where !names.contains(name) {
+            throw SurgeonError.unknownFusion(name, known: names)
         }
-        list += fusions.filter { chosen.contains($0.name) }
+        list += all.filter { chosen.contains($0.name) }
         return list
     }
 

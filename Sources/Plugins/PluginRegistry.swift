@@ -11,6 +11,7 @@ public final class PluginRegistry: @unchecked Sendable {
 
     private let lock = NSLock()
     private var types: [String: any Plugin.Type] = [:]
+    private var sources: [String: String] = [:]
 
     public init(registeringBuiltins: Bool = false) {
         if registeringBuiltins { for t in BuiltinPlugins.all { register(t) } }
@@ -18,10 +19,18 @@ public final class PluginRegistry: @unchecked Sendable {
 
     private static func key(_ domain: String, _ name: String) -> String { "\(domain)::\(name)" }
 
-    /// Registers (or replaces) a plugin type under its domain and name.
-    public func register(_ type: any Plugin.Type) {
+    /// Registers (or replaces) a plugin type under its domain and name;
+    /// `source` says where it came from (`built-in`, or the `--plugins` library).
+    public func register(_ type: any Plugin.Type, source: String = "built-in") {
         lock.lock(); defer { lock.unlock() }
         types[Self.key(type.domain, type.name)] = type
+        sources[Self.key(type.domain, type.name)] = source
+    }
+
+    /// Where the plugin registered under this domain and name came from.
+    public func source(domain: String, name: String) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        return sources[Self.key(domain, name)]
     }
 
     /// The registered type for a node's domain and op type, if any.

@@ -45,6 +45,7 @@ struct Build: ParsableCommand {
     @Option(name: .customLong("timingIterations"), help: "Timed runs per tactic candidate.")
     var timingIterations = 5
 
+    @OptionGroup var plugins: PluginOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -57,6 +58,7 @@ struct Build: ParsableCommand {
     }
 
     func run() throws {
+        try plugins.load(output)
         let graph = try model.load(output).graph
         var profiles: [OptimizationProfile] = []
         let inputs = graph.runtimeInputs

@@ -34,6 +34,7 @@ struct Run: ParsableCommand {
     var exportOutput: String?
 
     @OptionGroup var timing: TimingOptions
+    @OptionGroup var plugins: PluginOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -46,6 +47,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        try plugins.load(output)
         if let loadEngine { return try runEngine(loadEngine) }
         let onnx = self.onnx!
         let loaded = try ModelLoader.load(URL(fileURLWithPath: onnx), output)

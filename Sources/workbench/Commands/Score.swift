@@ -41,6 +41,7 @@ struct Score: ParsableCommand {
     @Option(name: .customLong("scoreFile"), help: ArgumentHelp("Write the table here (and JSON beside it as .json).", valueName: "score.txt"))
     var scoreFile: String?
 
+    @OptionGroup var plugins: PluginOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -53,6 +54,7 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
+        try plugins.load(output)
         let (session, label) = try makeSession()
         let files = try dataFiles()
         let scorer = Scorer(iterations: iterations, warmUp: warmUp)

@@ -29,6 +29,7 @@ struct SurgeonCommand: ParsableCommand {
     @Flag(name: .customLong("report"), help: "Print what each pass matched and how many nodes remain.")
     var report = false
 
+    @OptionGroup var plugins: PluginOptions
     @OptionGroup var out: OutputOptions
 
     /// The fusion set `--fuse` names (nil = all; no `--fuse` and no `--fold-constants` also means all).
@@ -43,9 +44,11 @@ struct SurgeonCommand: ParsableCommand {
         return Set(names)
     }
 
-    func validate() throws { _ = try fusions() }
+    /// `--fuse` may name a loaded plugin's pass, so with `--plugins` the names are checked in `run`.
+    func validate() throws { if plugins.plugins.isEmpty { _ = try fusions() } }
 
     func run() throws {
+        try plugins.load(out)
         let url = URL(fileURLWithPath: model)
         var loaded = try ModelLoader.load(url, out)
         // Fusions check their operands are constant, so folding always runs with them.
@@ -55,8 +58,10 @@ struct SurgeonCommand: ParsableCommand {
         let (graph, result) = try Passes.Surgeon.run(loaded.graph, options: options)
         out.detail("surgery took \(Milliseconds(clock.now - start))")
         loaded.graph = graph
-        if graph.nodes.contains(where: { $0.domain == workbenchDomain }) {
-            loaded.graph.opsetImports[workbenchDomain] = 1
+        // Plugin nodes' domains (com.workbench and any loaded plugin's) need an opset import.
+        for domain in Set(graph.nodes.map(\.domain)) where !domain.isEmpty && domain != "ai.onnx"
+            && loaded.graph.opsetImports[domain] == nil && PluginRegistry.shared.all.contains(where: { $0.domain == domain }) {
+            loaded.graph.opsetImports[domain] = 1
         }
         if let output {
             try ONNXExporter().write(loaded, to: URL(fileURLWithPath: output))
