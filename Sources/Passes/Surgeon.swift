@@ -105,18 +105,24 @@ public enum Surgeon {
         SkipLayerNormFusion(),
         // Activations before Linear, so Linear can take them as its epilogue.
         GeluFusion(),
+        GeluTanhFusion(),
         SwishFusion(),
         GLUFusion(),
         ConvBatchNormFold(),
         // After BatchNorm folding and Swish: the depthwise Conv takes both.
         DepthwiseConvFusion(),
         LinearFusion(),
+        // Scalar Mul/Div before or after a Linear, into its weights (after LinearFusion made the Linears).
+        ScalarMulFold(),
         // Attention matches the Linear nodes of its Q/K/V projections, so it runs after Linear.
         AttentionFusion(),
         // Conformer attention, from the Q/K/V/pos/out Linears.
         RelPosAttentionFusion(),
         // Bool legalization of the padding mask, after the attention took the mask as its input.
         MaskLegalization(),
+        // The conv module's Transposes go and its pointwise Convs become Linear GEMMs; after the
+        // legalization, so the module's masked_fill is a Mul by the float mask it can carry over.
+        TimeMajorConvFusion(),
     ]
 
     /// Every pass for `options`, top to bottom.
@@ -162,7 +168,7 @@ public enum Surgeon {
     }
 
     private static func runOnce(_ pass: any GraphPass, _ g: Graph, _ options: SurgeonOptions) throws -> (Int, Graph) {
-        let (typed, values) = try ShapeInference.inferWithValues(g)
+        let (typed, values) = try PluginTypes.infer(g, plugins: options.plugins)
         var types: [String: ValueType] = [:]
         for i in typed.inputs { if let t = i.type { types[i.name] = t } }
         for (k, v) in typed.valueInfo { if let t = v.type { types[k] = t } }

@@ -8,6 +8,8 @@ import Plugins
 ///
 /// Also `x · (½ · (1 + erf))`, `(x · (1 + erf)) · ½` and `Mul(1/√2)` for the
 /// division. Checks: the constants are √2 (or 1/√2), 1 and ½ within 1e-4.
+/// The opset-20 `Gelu` op (approximate none or tanh) becomes the plugin too;
+/// the tanh form written out in arithmetic is ``GeluTanhFusion``'s.
 struct GeluFusion: GraphPass {
     let name = "Gelu"
 
@@ -31,6 +33,12 @@ struct GeluFusion: GraphPass {
                 return [e.pluginNode(GeluPlugin.name, m, inputs: [m["x"]], outputs: e.outputs(m),
                                      attributes: ["approximate": .string("none")])]
             }
+        }
+        // The opset-20 Gelu op, either approximation.
+        count += try editor.rewriteAll(.op("Gelu", .any("x"))) { e, m in
+            guard context.isFloat(m["x"]), let g = e.node(m.matched[0]),
+                  let a = try g.string("approximate", default: "none"), a == "none" || a == "tanh" else { return nil }
+            return [e.pluginNode(GeluPlugin.name, m, inputs: [m["x"]], outputs: e.outputs(m), attributes: ["approximate": .string(a)])]
         }
         return count
     }

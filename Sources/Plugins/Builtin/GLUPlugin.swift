@@ -7,6 +7,7 @@ import Kernels
 ///
 /// Input `X` with an even size along `axis`; output like `X` with that size halved.
 /// Attribute: `axis` (INT, default -1; negative counts from the end).
+/// The gate is eight lanes at a time with a polynomial `exp` (``VectorMath``).
 public final class GLUPlugin: Plugin {
     public static let name = "GLU"
     public static let version = 1
@@ -52,8 +53,8 @@ public final class GLUPlugin: Plugin {
         try PluginInputs.check(y, count: outer * half * inner, "output", plugin: Self.qualifiedName)
         let block = half * inner
         call.threads.parallelFor(outer) { o in
-            let src = x.floats + o * 2 * block, dst = y.floats + o * block
-            for i in 0..<block { dst[i] = src[i] / (1 + Foundation.exp(-src[block + i])) }
+            let src = x.floats + o * 2 * block
+            VectorMath.gate(src, src + block, y.floats + o * block, block)
         }
     }
 }
