@@ -159,23 +159,25 @@ def time_cell(args, runners: list, npz: str, outputs: list[str]) -> dict:
 
 
 def peak_memory(args, plan: str, onnx_path: str, npz: str) -> dict:
-    """Peak resident memory (ru_maxrss) of `workbench run` and of an ORT process on one cell, separately."""
-    def measured(cmd):
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(p.pid, 0)
-        err = p.stderr.read().decode(errors="replace")[-500:]
-        p.stderr.close()
-        if status != 0:
-            raise RuntimeError(f"{cmd[0]} failed: {err}")
-        return usage.ru_maxrss * 1024
-    wb = measured([args.workbench, "run", "--loadEngine", plan, "--loadInputs", npz, "--iterations", "2"])
+    """Peak resident memory of a fresh workbench engine process and of a fresh ONNX Runtime
+    process on one cell. Each reports its own VmHWM (/proc/self/status), which starts anew at
+    exec; ru_maxrss from wait4 would include the forking benchmark's own size."""
+    server = R.WorkbenchRunner(args.workbench, plan)
+    try:
+        server.run({}, 2, npz=npz, save=False)
+        wb = server.max_resident_bytes
+    finally:
+        server.close()
     ort_script = ("import sys, numpy as np, onnxruntime as ort\n"
                   "o = ort.SessionOptions(); o.intra_op_num_threads = int(sys.argv[3])\n"
                   "s = ort.InferenceSession(sys.argv[1], o, providers=['CPUExecutionProvider'])\n"
                   "z = np.load(sys.argv[2]); names = [i.name for i in s.get_inputs()]\n"
-                  "for _ in range(2): s.run(None, {n: z[n] for n in names})\n")
-    ort_bytes = measured([sys.executable, "-c", ort_script, onnx_path, npz, str(args.threads)])
-    return dict(cell=os.path.basename(npz), workbenchBytes=wb, ortBytes=ort_bytes)
+                  "for _ in range(2): s.run(None, {n: z[n] for n in names})\n"
+                  "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+                  "print(int(hwm.split()[1]) * 1024)\n")
+    out = subprocess.run([sys.executable, "-c", ort_script, onnx_path, npz, str(args.threads)],
+                         check=True, capture_output=True, text=True).stdout
+    return dict(cell=os.path.basename(npz), workbenchBytes=wb, ortBytes=int(out.split()[-1]))
 
 
 def roof(args) -> dict:
@@ -285,6 +287,7 @@ def main():
             raise SystemExit(f"unknown model '{model}' (known: {', '.join(MODELS)})")
         results.append(bench_model(args, model, blas, env))
         write(args, results[-1])  # now, in case a later model fails; rewritten below
+        tables(args, results)
     # The roof again at the end (other load may have come or gone): the better of the two counts.
     again = roof(args)
     if again["roofGflops"] > blas["roofGflops"]:
@@ -294,11 +297,24 @@ def main():
     for res in results:
         write(args, res)
         print(report.markdown(res))
+    tables(args, results)
+    log(f"wrote {args.results}/README-table.md and the README's table")
+
+
+def tables(args, results: list[dict]):
+    """README-table.md and the README's generated section, from the models done so far
+    (models not run this time keep their last results from the results directory)."""
+    done = {r["model"] for r in results}
+    results = list(results)
+    for model in MODELS:
+        path = os.path.join(args.results, f"{model}.json")
+        if model not in done and os.path.exists(path):
+            with open(path) as f:
+                results.append(json.load(f))
     table = report.readme_table(results, args.results, os.path.dirname(os.path.abspath(args.readme)))
     with open(os.path.join(args.results, "README-table.md"), "w") as f:
         f.write(table)
     report.update_readme(args.readme, table)
-    log(f"wrote {args.results}/README-table.md and the README's table")
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ def markdown(res: dict) -> str:
         notes.append(f"OpenVINO {res.get('openvinoVersion', '')} inference precision: {res['openvinoPrecision']}.")
     mem = res.get("memory")
     if mem:
-        notes.append(f"Peak resident memory at {mem['cell']} (separate processes, ru_maxrss): workbench "
+        notes.append(f"Peak resident memory at {mem['cell']} (fresh processes, VmHWM): workbench "
                      f"{mem['workbenchBytes'] / 2**20:.0f} MiB, ONNX Runtime (python process) "
                      f"{mem['ortBytes'] / 2**20:.0f} MiB.")
     if notes:
