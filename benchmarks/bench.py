@@ -201,7 +201,7 @@ def machine(args) -> dict:
         pass
     return dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), cpu=cpu, threads=args.threads,
                 cores=os.cpu_count(), iterations=args.iterations, warmUp=args.warmup,
-                openblasCoretypeEnv=os.environ.get("OPENBLAS_CORETYPE"))
+                openblasCoretypeEnv=os.environ.get("OPENBLAS_CORETYPE"), loadAverageStart=os.getloadavg()[0])
 
 
 def bench_model(args, model: str, blas: dict, env: dict) -> dict:
@@ -294,6 +294,7 @@ def main():
         blas.clear()
         blas.update(again)
     log(f"sgemm roof {blas['roofGflops']:.1f} GFLOP/s")
+    env["loadAverageEnd"] = os.getloadavg()[0]
     for res in results:
         write(args, res)
         print(report.markdown(res))
