@@ -84,7 +84,8 @@ def markdown(res: dict) -> str:
     for name, why in res.get("failed", {}).items():
         notes.append(f"{name} did not run: {why[:300]}")
     if res.get("openvinoPrecision"):
-        notes.append(f"OpenVINO {res.get('openvinoVersion', '')} inference precision: {res['openvinoPrecision']}.")
+        precision = re.sub(r"<Type: '(\w+)'>", r"\1", res["openvinoPrecision"])
+        notes.append(f"OpenVINO {res.get('openvinoVersion', '')} inference precision: {precision}.")
     mem = res.get("memory")
     if mem:
         notes.append(f"Peak resident memory at {mem['cell']} (fresh processes, VmHWM): workbench "
