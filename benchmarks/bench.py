@@ -159,23 +159,25 @@ def time_cell(args, runners: list, npz: str, outputs: list[str]) -> dict:
 
 
 def peak_memory(args, plan: str, onnx_path: str, npz: str) -> dict:
-    """Peak resident memory (ru_maxrss) of `workbench run` and of an ORT process on one cell, separately."""
-    def measured(cmd):
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(p.pid, 0)
-        err = p.stderr.read().decode(errors="replace")[-500:]
-        p.stderr.close()
-        if status != 0:
-            raise RuntimeError(f"{cmd[0]} failed: {err}")
-        return usage.ru_maxrss * 1024
-    wb = measured([args.workbench, "run", "--loadEngine", plan, "--loadInputs", npz, "--iterations", "2"])
+    """Peak resident memory of a fresh workbench engine process and of a fresh ONNX Runtime
+    process on one cell. Each reports its own VmHWM (/proc/self/status), which starts anew at
+    exec; ru_maxrss from wait4 would include the forking benchmark's own size."""
+    server = R.WorkbenchRunner(args.workbench, plan)
+    try:
+        server.run({}, 2, npz=npz, save=False)
+        wb = server.max_resident_bytes
+    finally:
+        server.close()
     ort_script = ("import sys, numpy as np, onnxruntime as ort\n"
                   "o = ort.SessionOptions(); o.intra_op_num_threads = int(sys.argv[3])\n"
                   "s = ort.InferenceSession(sys.argv[1], o, providers=['CPUExecutionProvider'])\n"
                   "z = np.load(sys.argv[2]); names = [i.name for i in s.get_inputs()]\n"
-                  "for _ in range(2): s.run(None, {n: z[n] for n in names})\n")
-    ort_bytes = measured([sys.executable, "-c", ort_script, onnx_path, npz, str(args.threads)])
-    return dict(cell=os.path.basename(npz), workbenchBytes=wb, ortBytes=ort_bytes)
+                  "for _ in range(2): s.run(None, {n: z[n] for n in names})\n"
+                  "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+                  "print(int(hwm.split()[1]) * 1024)\n")
+    out = subprocess.run([sys.executable, "-c", ort_script, onnx_path, npz, str(args.threads)],
+                         check=True, capture_output=True, text=True).stdout
+    return dict(cell=os.path.basename(npz), workbenchBytes=wb, ortBytes=int(out.split()[-1]))
 
 
 def roof(args) -> dict:
@@ -184,7 +186,7 @@ def roof(args) -> dict:
                           str(args.threads), "--iterations", "3", "--json"],
                          check=True, capture_output=True, text=True).stdout
     data = json.loads(out)
-    data["roofGflops"] = max(r["gflops"] for r in data["results"])
+    data["roofGflops"] = max(r.get("bestGflops", r["gflops"]) for r in data["results"])
     return data
 
 
@@ -199,7 +201,7 @@ def machine(args) -> dict:
         pass
     return dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), cpu=cpu, threads=args.threads,
                 cores=os.cpu_count(), iterations=args.iterations, warmUp=args.warmup,
-                openblasCoretypeEnv=os.environ.get("OPENBLAS_CORETYPE"))
+                openblasCoretypeEnv=os.environ.get("OPENBLAS_CORETYPE"), loadAverageStart=os.getloadavg()[0])
 
 
 def bench_model(args, model: str, blas: dict, env: dict) -> dict:
@@ -207,6 +209,8 @@ def bench_model(args, model: str, blas: dict, env: dict) -> dict:
     onnx_path = os.path.join(args.models_dir, spec["file"])
     data_dir = args.data_dir or os.path.join(args.models_dir, "data")
     cells = spec["quick"] if args.quick else spec["cells"]
+    if args.cells:
+        cells = [tuple(int(v) for v in c.split("x")) for c in args.cells.split(",")]
     cells = [c for c in cells if os.path.exists(os.path.join(data_dir, f"{spec['data']}-{c[0]}-{c[1]}.npz"))]
     if not cells:
         raise SystemExit(f"no data files {spec['data']}-B-T.npz in {data_dir}")
@@ -242,6 +246,14 @@ def bench_model(args, model: str, blas: dict, env: dict) -> dict:
     return result
 
 
+def write(args, res: dict):
+    """Summarizes one model's results and writes its JSON and PNG."""
+    report.summarize(res)
+    with open(os.path.join(args.results, f"{res['model']}.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    report.plot(res, os.path.join(args.results, f"{res['model']}.png"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", default="encoder,bert", help="comma list of: " + ",".join(MODELS))
@@ -253,6 +265,7 @@ def main():
     ap.add_argument("--iterations", type=int, default=10, help="timed rounds per cell (median)")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="three cells per model")
+    ap.add_argument("--cells", help="BxT list, e.g. 1x16,4x64 (overrides the matrix and --quick)")
     ap.add_argument("--runners", default="workbench,ort,ort-opt,openvino")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the engines even if up to date")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory comparison")
@@ -272,17 +285,37 @@ def main():
     for model in args.models.split(","):
         if model not in MODELS:
             raise SystemExit(f"unknown model '{model}' (known: {', '.join(MODELS)})")
-        res = bench_model(args, model, blas, env)
-        with open(os.path.join(args.results, f"{model}.json"), "w") as f:
-            json.dump(res, f, indent=1)
-        report.plot(res, os.path.join(args.results, f"{model}.png"))
+        results.append(bench_model(args, model, blas, env))
+        write(args, results[-1])  # now, in case a later model fails; rewritten below
+        tables(args, results)
+    # The roof again at the end (other load may have come or gone): the better of the two counts.
+    again = roof(args)
+    if again["roofGflops"] > blas["roofGflops"]:
+        blas.clear()
+        blas.update(again)
+    log(f"sgemm roof {blas['roofGflops']:.1f} GFLOP/s")
+    env["loadAverageEnd"] = os.getloadavg()[0]
+    for res in results:
+        write(args, res)
         print(report.markdown(res))
-        results.append(res)
+    tables(args, results)
+    log(f"wrote {args.results}/README-table.md and the README's table")
+
+
+def tables(args, results: list[dict]):
+    """README-table.md and the README's generated section, from the models done so far
+    (models not run this time keep their last results from the results directory)."""
+    done = {r["model"] for r in results}
+    results = list(results)
+    for model in MODELS:
+        path = os.path.join(args.results, f"{model}.json")
+        if model not in done and os.path.exists(path):
+            with open(path) as f:
+                results.append(json.load(f))
     table = report.readme_table(results, args.results, os.path.dirname(os.path.abspath(args.readme)))
     with open(os.path.join(args.results, "README-table.md"), "w") as f:
         f.write(table)
     report.update_readme(args.readme, table)
-    log(f"wrote {args.results}/README-table.md and the README's table")
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ class OpenVINORunner(Runner):
         self.request = self.compiled.create_infer_request()
         self.input_names = [p.get_any_name() for p in self.compiled.inputs]
         self.version = ov.__version__ if hasattr(ov, "__version__") else ov.get_version()
-        self.precision = str(self.compiled.get_property("INFERENCE_PRECISION_HINT"))
+        precision = self.compiled.get_property("INFERENCE_PRECISION_HINT")
+        self.precision = precision.get_type_name() if hasattr(precision, "get_type_name") else str(precision)
 
     def run(self, feeds, iterations, npz=None):
         feeds = {k: feeds[k] for k in self.input_names}

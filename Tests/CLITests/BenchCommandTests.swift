@@ -62,7 +62,7 @@ final class BenchCommandTests: CLITestCase {
     }
 
     func testVerboseSaysWhichCoreRuns() throws {
-        let r = try workbench(["inspect", "--onnx", "tiny.onnx", "--verbose"], environment: ["OPENBLAS_CORETYPE": "Sandybridge"])
+        let r = try workbench(["inspect", "tiny.onnx", "--verbose"], environment: ["OPENBLAS_CORETYPE": "Sandybridge"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let line = try XCTUnwrap(r.stderr.split(separator: "\n").first { $0.hasPrefix("[V] OpenBLAS core: ") }, r.stderr)
         XCTAssertFalse(line.hasPrefix("[V] OpenBLAS core: Sandybridge"), String(line))
