@@ -64,6 +64,9 @@ final class ExamplePluginTests: WorkbenchProcessTestCase {
         let reread = try workbench("inspect", "fused.onnx")
         XCTAssertEqual(reread.status, 0, reread.stderr)
         XCTAssertTrue(reread.stdout.contains("FastSwish"), reread.stdout)
+        // The reference executor runs the fused model's plugin nodes through the loaded plugin.
+        let fused = try workbench("run", "--onnx", "fused.onnx", "--plugins", plugin, "--shapes", "speech:2x33x80,speech_lengths:2")
+        XCTAssertEqual(fused.status, 0, fused.stderr)
     }
 
     func testEngineWithThePluginMatchesTheReference() throws {

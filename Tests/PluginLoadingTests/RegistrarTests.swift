@@ -138,6 +138,18 @@ final class RegistrarTests: XCTestCase {
         XCTAssertTrue(text.contains("pass Mine is placed after NoSuchFusion, but there is no fusion 'NoSuchFusion'"), text)
     }
 
+    func testALibraryWithItsOwnCopyOfTheModulesIsRefused() {
+        // What a library carrying its own PluginRegistrar type passes as its identity.
+        let text = loadError { raw in
+            guard let raw else { return 2 }
+            return PluginRegistrar.enter(raw, abi: .current, identity: ObjectIdentifier(Int.self)) { r in
+                try r.add(TwicePlugin.self)
+            }
+        }
+        XCTAssertTrue(text.contains("its own copy of the Plugin protocol; link the WorkbenchPlugins product dynamically"), text)
+        XCTAssertNil(plugins.type(domain: "com.test", name: "Twice"))
+    }
+
     func testEntryPointFailureWithoutARegistrarError() {
         let text = loadError { _ in 7 }
         XCTAssertEqual(text, "--plugins libTest.so: registration failed: the entry point returned 7")

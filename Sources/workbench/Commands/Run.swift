@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IR
 import NumPy
+import Plugins
 import Reference
 
 /// `workbench run`: runs a model with the reference executor, like
@@ -52,7 +53,8 @@ struct Run: ParsableCommand {
         let onnx = self.onnx!
         let loaded = try ModelLoader.load(URL(fileURLWithPath: onnx), output)
         let graph = loaded.graph
-        let executor = try ReferenceExecutor(graph: graph)
+        // Plugin nodes (a surgeon's output) run through their registered plugins' kernels.
+        let executor = try ReferenceExecutor(graph: graph, customKernels: PluginRegistry.shared.referenceKernel(for:))
         let (feeds, source) = try inputs.feeds(for: graph, output)
         try inputs.save(feeds, output)
         do {

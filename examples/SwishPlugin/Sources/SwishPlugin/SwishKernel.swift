@@ -22,11 +22,18 @@ enum SwishKernel {
 
     /// `e^x` per lane (Cephes `expf`: `x = k·ln2 + r`, `|r| ≤ ln2/2`, degree-5
     /// polynomial for `e^r`, then `2^k` through the exponent bits); relative
-    /// error about 2 ulp on [−87, 88], saturating outside.
+    /// error about 2 ulp on [−87, 88], saturating outside. Plain lane
+    /// arithmetic and masks only: `SIMD`'s generic `rounded`, `clamped`,
+    /// `pointwiseMin` and conversions are not inlined and cost 20× the scalar loop.
     @inline(__always)
     static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let x = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
-        let k = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+        var x = x
+        x.replace(with: -87.3, where: x .< -87.3)
+        x.replace(with: 88.3, where: x .> 88.3)
+        // Adding 1.5·2^23 rounds k = x·log2(e) to an integer, held in the low mantissa bits of t.
+        let magic: Float = 12_582_912
+        let t = x * 1.44269504088896341 + magic
+        let k = t - magic
         // ln2 split in two so k·ln2 is exact in float.
         var r = x - k * 0.693359375
         r = r - k * -2.12194440e-4
@@ -37,7 +44,7 @@ enum SwishKernel {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let er = p * (r * r) + r + 1
-        let bits = (SIMD8<Int32>(k, rounding: .towardZero) &+ 127) &<< 23
-        return er * unsafeBitCast(bits, to: SIMD8<Float>.self)
+        let kBits = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: Int32.self)
+        return er * unsafeBitCast((kBits &+ 127) &* 8_388_608, to: SIMD8<Float>.self)  // (k + 127) << 23
     }
 }
