@@ -76,9 +76,15 @@ final class AttentionKernelTests: XCTestCase {
         let (b, s, h, d) = (2, 4, 2, 3)
         let c = h * d
         let attention = try AttentionPlugin(attributes: ["num_heads": .int(h), "scale": .float(0.5)])
-        _ = try attention.run([TestTensors.uniform([b, s, c]), TestTensors.uniform([c, 3 * c]), TestTensors.uniform([3 * c]), nil],
-                              tactic: "attention.heads.parallel", threads: ThreadPool(threads: 2))
-        XCTAssertEqual(BLAS.threads, 2)
+        for tactic in attention.tactics(inputShapes: [[b, s, c]]) {
+            _ = try attention.run([TestTensors.uniform([b, s, c]), TestTensors.uniform([c, 3 * c]), TestTensors.uniform([3 * c]), nil],
+                                  tactic: tactic, threads: ThreadPool(threads: 2))
+            XCTAssertEqual(BLAS.threads, 2, tactic)
+        }
+        XCTAssertThrowsError(try attention.run([TestTensors.uniform([b, s, c]), TestTensors.uniform([c, 3 * c]),
+                                                TestTensors.uniform([3 * c]), nil], tactic: "attention.heads.sideways")) {
+            XCTAssertTrue("\($0)".contains("attention.heads.sideways"))
+        }
         XCTAssertThrowsError(try attention.run([TestTensors.uniform([b, s, c]), TestTensors.uniform([c, 3 * c]),
                                                 TestTensors.uniform([3 * c]), Tensor([true], shape: [1])], threads: pools[1])) {
             XCTAssertTrue("\($0)".contains("mask"))

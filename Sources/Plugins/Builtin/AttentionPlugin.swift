@@ -18,8 +18,10 @@ import Kernels
 /// `P_h·V_h + b_v` goes to Y (each row of P_h sums to 1). No pass over the
 /// whole Q/K/V buffer.
 ///
-/// Tactics: `attention.heads.parallel` (tiles spread over the context's
-/// threads, OpenBLAS set to one thread meanwhile and restored after) and
+/// Tactics (see ``AttentionThreading``): `attention.heads.parallel` (tiles
+/// spread over the context's threads, OpenBLAS set to one thread meanwhile and
+/// restored after), `attention.pool` (OpenBLAS on one thread for the whole
+/// layer, the Q/K/V projection split by rows over the context's threads) and
 /// `attention.heads.serial` (one tile at a time, threads left to OpenBLAS).
 public final class AttentionPlugin: Plugin {
     public static let name = "Attention"
@@ -50,7 +52,7 @@ public final class AttentionPlugin: Plugin {
         return [x]
     }
 
-    static let tacticNames = ["attention.heads.parallel", "attention.heads.serial"]
+    static let tacticNames = AttentionThreading.tactics("attention")
 
     public func tactics(inputShapes: [[Int]]) -> [String] { Self.tacticNames }
 
@@ -67,7 +69,9 @@ public final class AttentionPlugin: Plugin {
         guard x.shape.count == 3, let y = call.outputs.first, let workspace = call.workspace else {
             throw PluginError.invalidInputs(plugin: p, reason: "X must be [B, S, C]")
         }
-        guard Self.tacticNames.contains(call.tactic) else { throw PluginError.unknownTactic(plugin: p, tactic: call.tactic) }
+        guard let mode = AttentionThreading(tactic: call.tactic, prefix: "attention") else {
+            throw PluginError.unknownTactic(plugin: p, tactic: call.tactic)
+        }
         let (b, s, c) = (x.shape[0], x.shape[1], x.shape[2])
         guard c % heads == 0, y.count == x.count else {
             throw PluginError.invalidInputs(plugin: p, reason: "X \(x.shape) does not split into \(heads) heads")
@@ -80,23 +84,26 @@ public final class AttentionPlugin: Plugin {
         }
         let maskStrides = try mask.map { try Self.broadcastStrides($0.shape, to: [b, heads, s, s]) }
         let qkv = workspace.assumingMemoryBound(to: Float.self)
-        BLAS.sgemm(transA: false, transB: false, m: b * s, n: 3 * c, k: c, alpha: 1, a: x.floats, lda: c,
-                   b: w.floats, ldb: 3 * c, beta: 0, c: qkv, ldc: 3 * c)
         let tile = AttentionTile(s: s, c: c, d: c / heads, heads: heads, scale: scale, qkv: qkv, bias: bias.floats,
                                  mask: mask?.floats, maskStrides: maskStrides ?? [0, 0, 0, 0], y: y.floats)
         let scores = qkv + b * s * 3 * c
-        if call.tactic == "attention.heads.serial" {
-            for bh in 0..<(b * heads) { tile.run(bh, scores: scores) }
-        } else {
-            let slots = min(b * heads, RelPosAttentionPlugin.maxSlots)
-            let saved = BLAS.threads
-            if saved != 1 && call.threads.threads > 1 { BLAS.threads = 1 }
-            defer { if BLAS.threads != saved { BLAS.threads = saved } }
-            call.threads.parallelFor(slots) { slot in
+        let (pool, tiles) = (call.threads, b * heads)
+        let slots = min(tiles, RelPosAttentionPlugin.maxSlots)
+        let parallelTiles = {
+            pool.parallelFor(slots) { slot in
                 var bh = slot
-                while bh < b * heads { tile.run(bh, scores: scores + slot * s * s); bh += slots }
+                while bh < tiles { tile.run(bh, scores: scores + slot * s * s); bh += slots }
             }
         }
+        let run = {
+            mode.gemm(m: b * s, n: 3 * c, k: c, a: x.floats, lda: c, b: w.floats, ldb: 3 * c, c: qkv, ldc: 3 * c, pool: pool)
+            switch mode {
+            case .serial: for bh in 0..<tiles { tile.run(bh, scores: scores) }
+            case .parallel: AttentionThreading.withSingleThreadedBLAS(pool, parallelTiles)
+            case .pool: parallelTiles()
+            }
+        }
+        if mode == .pool { AttentionThreading.withSingleThreadedBLAS(pool, run) } else { run() }
     }
 
     /// Element strides of a float mask of `shape` read as `target` (right-aligned broadcasting).

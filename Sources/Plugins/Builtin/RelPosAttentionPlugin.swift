@@ -32,14 +32,16 @@ import Kernels
 /// in the tiles (Q, K, V) and in one SIMD pass (out); no pass over the Q/K/V
 /// buffer.
 ///
-/// Tactics: `relpos.heads.parallel` (tiles spread over the context's threads,
-/// OpenBLAS set to one thread meanwhile and restored after) and
-/// `relpos.heads.serial` (one tile at a time, threads left to OpenBLAS).
-/// The three projection GEMMs use OpenBLAS's threads in both.
+/// Tactics (see ``AttentionThreading``): `relpos.heads.parallel` (tiles spread
+/// over the context's threads, OpenBLAS set to one thread meanwhile and
+/// restored after; projections threaded by OpenBLAS), `relpos.pool` (OpenBLAS
+/// on one thread for the whole layer, projections split by rows over the
+/// context's threads too) and `relpos.heads.serial` (one tile at a time,
+/// threads left to OpenBLAS).
 public final class RelPosAttentionPlugin: Plugin {
     public static let name = "RelPosAttention"
     public static let version = 1
-    static let tacticNames = ["relpos.heads.parallel", "relpos.heads.serial"]
+    static let tacticNames = AttentionThreading.tactics("relpos")
     public let heads: Int
     public let scale: Float
     /// True when a key is masked where the mask is nonzero.
@@ -89,7 +91,9 @@ public final class RelPosAttentionPlugin: Plugin {
         guard x.shape.count == 3, let y = call.outputs.first, let ws = call.workspace else {
             throw PluginError.invalidInputs(plugin: p, reason: "X must be [B, T, C]")
         }
-        guard Self.tacticNames.contains(call.tactic) else { throw PluginError.unknownTactic(plugin: p, tactic: call.tactic) }
+        guard let mode = AttentionThreading(tactic: call.tactic, prefix: "relpos") else {
+            throw PluginError.unknownTactic(plugin: p, tactic: call.tactic)
+        }
         let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
         guard c % heads == 0, y.count == x.count else {
             throw PluginError.invalidInputs(plugin: p, reason: "X \(x.shape) does not split into \(heads) heads")
@@ -111,20 +115,23 @@ public final class RelPosAttentionPlugin: Plugin {
         // b_q + u and b_q + v, so the tiles add one vector to Q.
         Vector.add(w[1].floats, w[4].floats, into: qBias, c)
         Vector.add(w[1].floats, w[5].floats, into: qBias + c, c)
-        BLAS.sgemm(transA: false, transB: false, m: b * t, n: 3 * c, k: c, alpha: 1, a: x.floats, lda: c,
-                   b: w[0].floats, ldb: 3 * c, beta: 0, c: qkv, ldc: 3 * c)
-        BLAS.sgemm(transA: false, transB: false, m: bp * t, n: c, k: c, alpha: 1, a: pos.floats, lda: c,
-                   b: w[3].floats, ldb: c, beta: 0, c: proj, ldc: c)
         let tile = RelPosTile(t: t, c: c, d: c / heads, heads: heads, scale: scale, posPerBatch: bp != 1,
                               qkv: qkv, proj: proj, keep: keep, qBias: qBias, kvBias: w[1].floats + c, ctx: ctx)
-        if call.tactic == "relpos.heads.serial" {
-            for bh in 0..<(b * heads) { tile.run(bh, scratch: slots) }
-        } else {
-            tile.runParallel(tiles: b * heads, slots: min(b * heads, Self.maxSlots), scratch: slots, threads: call.threads)
+        let pool = call.threads
+        let run = {
+            mode.gemm(m: b * t, n: 3 * c, k: c, a: x.floats, lda: c, b: w[0].floats, ldb: 3 * c, c: qkv, ldc: 3 * c, pool: pool)
+            mode.gemm(m: bp * t, n: c, k: c, a: pos.floats, lda: c, b: w[3].floats, ldb: c, c: proj, ldc: c, pool: pool)
+            switch mode {
+            case .serial: for bh in 0..<(b * self.heads) { tile.run(bh, scratch: slots) }
+            case .parallel: AttentionThreading.withSingleThreadedBLAS(pool) {
+                    tile.runParallel(tiles: b * self.heads, slots: min(b * self.heads, Self.maxSlots), scratch: slots, threads: pool)
+                }
+            case .pool: tile.runParallel(tiles: b * self.heads, slots: min(b * self.heads, Self.maxSlots), scratch: slots, threads: pool)
+            }
+            mode.gemm(m: b * t, n: c, k: c, a: ctx, lda: c, b: w[6].floats, ldb: c, c: y.floats, ldc: c, pool: pool)
+            Vector.addBias(y.floats, rows: b * t, columns: c, stride: c, bias: w[7].floats, threads: pool)
         }
-        BLAS.sgemm(transA: false, transB: false, m: b * t, n: c, k: c, alpha: 1, a: ctx, lda: c,
-                   b: w[6].floats, ldb: c, beta: 0, c: y.floats, ldc: c)
-        Vector.addBias(y.floats, rows: b * t, columns: c, stride: c, bias: w[7].floats, threads: call.threads)
+        if mode == .pool { AttentionThreading.withSingleThreadedBLAS(pool, run) } else { run() }
     }
 
     /// Writes 1 for a kept key and 0 for a masked one, [B, T] (all kept without a mask).

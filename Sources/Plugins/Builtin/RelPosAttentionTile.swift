@@ -23,13 +23,10 @@ struct RelPosTile: @unchecked Sendable {
     /// Scratch floats one tile uses: T×T scores, T×2D queries, T×2D keys.
     static func floats(t: Int, d: Int) -> Int { t * t + 4 * t * d }
 
-    /// Runs `tiles` tiles over the pool's threads with OpenBLAS on one thread
-    /// (restored after); tile `bh` uses scratch slot `bh % slots`, and a slot's
+    /// Runs `tiles` tiles over the pool's threads (the caller sets OpenBLAS to
+    /// one thread); tile `bh` uses scratch slot `bh % slots`, and a slot's
     /// tiles run on one worker in turn.
     func runParallel(tiles: Int, slots: Int, scratch: UnsafeMutablePointer<Float>, threads: ThreadPool) {
-        let saved = BLAS.threads
-        if saved != 1 && threads.threads > 1 { BLAS.threads = 1 }
-        defer { if BLAS.threads != saved { BLAS.threads = saved } }
         let size = Self.floats(t: t, d: d)
         threads.parallelFor(slots) { slot in
             var bh = slot
