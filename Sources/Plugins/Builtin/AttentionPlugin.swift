@@ -1,4 +1,3 @@
-import Foundation
 import IR
 import Kernels
 
@@ -13,9 +12,17 @@ import Kernels
 /// [3C], optional additive `mask` broadcastable to [B, H, S, S] (rank ≤ 4).
 /// Output `Y` [B, S, C]. Attributes: `num_heads` (INT, divides C), `scale` (FLOAT).
 ///
-/// Tactics: `attention.heads.parallel` (batch·heads spread over threads, one
-/// S×S score block each) and `attention.heads.serial` (one head at a time,
-/// threads left to BLAS; smaller workspace).
+/// Each (batch, head) tile works in cache: Q_h gets its bias and the scale,
+/// K_h its bias (both in place, in the tile's own columns), one GEMM gives
+/// the S×S scores, the mask is added and a SIMD softmax taken, then
+/// `P_h·V_h + b_v` goes to Y (each row of P_h sums to 1). No pass over the
+/// whole Q/K/V buffer.
+///
+/// Tactics (see ``AttentionThreading``): `attention.heads.parallel` (tiles
+/// spread over the context's threads, OpenBLAS set to one thread meanwhile and
+/// restored after), `attention.pool` (OpenBLAS on one thread for the whole
+/// layer, the Q/K/V projection split by rows over the context's threads) and
+/// `attention.heads.serial` (one tile at a time, threads left to OpenBLAS).
 public final class AttentionPlugin: Plugin {
     public static let name = "Attention"
     public static let version = 1
@@ -45,12 +52,14 @@ public final class AttentionPlugin: Plugin {
         return [x]
     }
 
-    public func tactics(inputShapes: [[Int]]) -> [String] { ["attention.heads.parallel", "attention.heads.serial"] }
+    static let tacticNames = AttentionThreading.tactics("attention")
+
+    public func tactics(inputShapes: [[Int]]) -> [String] { Self.tacticNames }
 
     public func workspaceSize(inputShapes: [[Int]], tactic: String) -> Int {
         guard let x = inputShapes.first, x.count == 3 else { return 0 }
         let (b, s, c) = (x[0], x[1], x[2])
-        let blocks = tactic == "attention.heads.serial" ? 1 : b * heads
+        let blocks = tactic == "attention.heads.serial" ? 1 : min(b * heads, RelPosAttentionPlugin.maxSlots)
         return (b * s * 3 * c + blocks * s * s) * MemoryLayout<Float>.size
     }
 
@@ -60,41 +69,41 @@ public final class AttentionPlugin: Plugin {
         guard x.shape.count == 3, let y = call.outputs.first, let workspace = call.workspace else {
             throw PluginError.invalidInputs(plugin: p, reason: "X must be [B, S, C]")
         }
-        guard ["attention.heads.parallel", "attention.heads.serial"].contains(call.tactic) else {
+        guard let mode = AttentionThreading(tactic: call.tactic, prefix: "attention") else {
             throw PluginError.unknownTactic(plugin: p, tactic: call.tactic)
         }
         let (b, s, c) = (x.shape[0], x.shape[1], x.shape[2])
+        guard c % heads == 0, y.count == x.count else {
+            throw PluginError.invalidInputs(plugin: p, reason: "X \(x.shape) does not split into \(heads) heads")
+        }
         try PluginInputs.check(w, count: c * 3 * c, "W", plugin: p)
         try PluginInputs.check(bias, count: 3 * c, "bias", plugin: p)
         let mask = call.inputs.count > 3 ? call.inputs[3] : nil
+        if let mask, mask.dataType != .float32 {
+            throw PluginError.invalidInputs(plugin: p, reason: "mask must be float32 (additive), got \(mask.dataType)")
+        }
         let maskStrides = try mask.map { try Self.broadcastStrides($0.shape, to: [b, heads, s, s]) }
         let qkv = workspace.assumingMemoryBound(to: Float.self)
-        BLAS.sgemm(transA: false, transB: false, m: b * s, n: 3 * c, k: c, alpha: 1, a: x.floats, lda: c,
-                   b: w.floats, ldb: 3 * c, beta: 0, c: qkv, ldc: 3 * c)
-        for r in 0..<(b * s) { let row = qkv + r * 3 * c; for j in 0..<(3 * c) { row[j] += bias.floats[j] } }
+        let tile = AttentionTile(s: s, c: c, d: c / heads, heads: heads, scale: scale, qkv: qkv, bias: bias.floats,
+                                 mask: mask?.floats, maskStrides: maskStrides ?? [0, 0, 0, 0], y: y.floats)
         let scores = qkv + b * s * 3 * c
-        let d = c / heads
-        let head: (Int, UnsafeMutablePointer<Float>) -> Void = { bh, block in
-            let (bi, h) = (bh / self.heads, bh % self.heads)
-            let q = qkv + bi * s * 3 * c + h * d
-            BLAS.sgemm(transA: false, transB: true, m: s, n: s, k: d, alpha: self.scale, a: q, lda: 3 * c,
-                       b: q + c, ldb: 3 * c, beta: 0, c: block, ldc: s)
-            for i in 0..<s {
-                let row = block + i * s
-                if let mask, let st = maskStrides {
-                    let base = bi * st[0] + h * st[1] + i * st[2]
-                    for j in 0..<s { row[j] += mask.floats[base + j * st[3]] }
-                }
-                Softmax.row(row, s)
+        let (pool, tiles) = (call.threads, b * heads)
+        let slots = min(tiles, RelPosAttentionPlugin.maxSlots)
+        let parallelTiles = {
+            pool.parallelFor(slots) { slot in
+                var bh = slot
+                while bh < tiles { tile.run(bh, scores: scores + slot * s * s); bh += slots }
             }
-            BLAS.sgemm(transA: false, transB: false, m: s, n: d, k: s, alpha: 1, a: block, lda: s,
-                       b: q + 2 * c, ldb: 3 * c, beta: 0, c: y.floats + bi * s * c + h * d, ldc: c)
         }
-        if call.tactic == "attention.heads.serial" {
-            for bh in 0..<(b * heads) { head(bh, scores) }
-        } else {
-            call.threads.parallelFor(b * heads) { bh in head(bh, scores + bh * s * s) }
+        let run = {
+            mode.gemm(m: b * s, n: 3 * c, k: c, a: x.floats, lda: c, b: w.floats, ldb: 3 * c, c: qkv, ldc: 3 * c, pool: pool)
+            switch mode {
+            case .serial: for bh in 0..<tiles { tile.run(bh, scores: scores) }
+            case .parallel: AttentionThreading.withSingleThreadedBLAS(pool, parallelTiles)
+            case .pool: parallelTiles()
+            }
         }
+        if mode == .pool { AttentionThreading.withSingleThreadedBLAS(pool, run) } else { run() }
     }
 
     /// Element strides of a float mask of `shape` read as `target` (right-aligned broadcasting).
@@ -114,16 +123,45 @@ public final class AttentionPlugin: Plugin {
     }
 }
 
-/// Softmax over one contiguous row, in place (max-subtracted).
-enum Softmax {
-    static func row(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
-        guard n > 0 else { return }
-        var m = -Float.infinity
-        for j in 0..<n { m = max(m, p[j]) }
-        if m == -.infinity { m = 0 }
-        var sum: Float = 0
-        for j in 0..<n { let e = Foundation.exp(p[j] - m); p[j] = e; sum += e }
-        let inv = 1 / sum
-        for j in 0..<n { p[j] *= inv }
+/// One (batch, head) tile of ``AttentionPlugin``: sizes, shared buffers and
+/// the kernel. Tile `bh` reads and writes only its own head's columns of
+/// `qkv` and `y`, so tiles may run in parallel.
+private struct AttentionTile: @unchecked Sendable {
+    let s: Int, c: Int, d: Int, heads: Int, scale: Float
+    /// X·W without bias, [B, S, 3C]; the tile biases its Q and K columns in place.
+    let qkv: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>
+    let mask: UnsafeMutablePointer<Float>?
+    /// The mask's element strides as [B, H, S, S] (0 on broadcast axes).
+    let maskStrides: [Int]
+    let y: UnsafeMutablePointer<Float>
+
+    /// Scores (in the S×S block `scores`), mask, softmax and context for tile `bh`.
+    func run(_ bh: Int, scores: UnsafeMutablePointer<Float>) {
+        let (bi, h) = (bh / heads, bh % heads)
+        let q = qkv + bi * s * 3 * c + h * d, k = q + c, v = q + 2 * c
+        for i in 0..<s {
+            Vector.addScaled(q + i * 3 * c, bias + h * d, scale, into: q + i * 3 * c, d)
+            Vector.add(k + i * 3 * c, bias + c + h * d, into: k + i * 3 * c, d)
+        }
+        BLAS.sgemm(transA: false, transB: true, m: s, n: s, k: d, alpha: 1, a: q, lda: 3 * c,
+                   b: k, ldb: 3 * c, beta: 0, c: scores, ldc: s)
+        let st = maskStrides
+        for i in 0..<s {
+            let row = scores + i * s
+            if let mask {
+                let m = mask + bi * st[0] + h * st[1] + i * st[2]
+                switch st[3] {
+                case 1: Vector.add(row, m, into: row, s)
+                case 0: let a = m[0]; for j in 0..<s { row[j] += a }
+                default: for j in 0..<s { row[j] += m[j * st[3]] }
+                }
+            }
+            Vector.softmax(row, s)
+        }
+        let out = y + bi * s * c + h * d
+        BLAS.sgemm(transA: false, transB: false, m: s, n: d, k: s, alpha: 1, a: scores, lda: s,
+                   b: v, ldb: 3 * c, beta: 0, c: out, ldc: c)
+        for i in 0..<s { Vector.add(out + i * c, bias + 2 * c + h * d, into: out + i * c, d) }
     }
 }

@@ -25,9 +25,10 @@ public final class LayerNormPlugin: Plugin {
         return [x]
     }
 
-    public func tactics(inputShapes: [[Int]]) -> [String] { ["layernorm.rows"] }
+    public func tactics(inputShapes: [[Int]]) -> [String] { LayerNormKernel.tactics }
 
     public func enqueue(_ call: PluginCall) throws {
+        try LayerNormKernel.check(call.tactic, plugin: Self.qualifiedName)
         let x = try call.input(0, of: Self.qualifiedName)
         let gamma = try call.input(1, of: Self.qualifiedName)
         let c = x.shape.last ?? 1
@@ -36,7 +37,7 @@ public final class LayerNormPlugin: Plugin {
         if let beta { try PluginInputs.check(beta, count: c, "beta", plugin: Self.qualifiedName) }
         guard let y = call.outputs.first else { return }
         LayerNormKernel.run(x: x.floats, skip: nil, sum: nil, y: y.floats, rows: x.count / max(c, 1), columns: c,
-                            gamma: gamma.floats, beta: beta?.floats, epsilon: epsilon, threads: call.threads)
+                            gamma: gamma.floats, beta: beta?.floats, epsilon: epsilon, tactic: call.tactic, threads: call.threads)
     }
 }
 
@@ -67,9 +68,10 @@ public final class SkipLayerNormPlugin: Plugin {
         return [x, x]
     }
 
-    public func tactics(inputShapes: [[Int]]) -> [String] { ["layernorm.rows"] }
+    public func tactics(inputShapes: [[Int]]) -> [String] { LayerNormKernel.tactics }
 
     public func enqueue(_ call: PluginCall) throws {
+        try LayerNormKernel.check(call.tactic, plugin: Self.qualifiedName)
         let x = try call.input(0, of: Self.qualifiedName)
         let skip = try call.input(1, of: Self.qualifiedName)
         let gamma = try call.input(2, of: Self.qualifiedName)
@@ -81,44 +83,65 @@ public final class SkipLayerNormPlugin: Plugin {
         guard let y = call.outputs.first else { return }
         let sum = call.outputs.count > 1 ? call.outputs[1].floats : nil
         LayerNormKernel.run(x: x.floats, skip: skip.floats, sum: sum, y: y.floats, rows: x.count / max(c, 1), columns: c,
-                            gamma: gamma.floats, beta: beta?.floats, epsilon: epsilon, threads: call.threads)
+                            gamma: gamma.floats, beta: beta?.floats, epsilon: epsilon, tactic: call.tactic, threads: call.threads)
     }
 }
 
-/// The row kernel both LayerNorm plugins share: two passes over each row
-/// (mean, then variance of the centred values), rows split over threads.
+/// The row kernel both LayerNorm plugins share: per row, the residual sum
+/// (SkipLayerNorm), then mean and variance in two SIMD passes over the row
+/// while it is in cache, then the normalized, scaled and shifted output.
+///
+/// Tactics: `layernorm.serial` (all rows on the calling thread) and
+/// `layernorm.parallel` (rows split in contiguous chunks over the context's
+/// threads); the builder times both, since small inputs do not pay for the
+/// dispatch. `layernorm.rows`, the name plans made before version 1's SIMD
+/// kernel recorded, runs as `layernorm.parallel`.
 enum LayerNormKernel {
+    static let tactics = ["layernorm.parallel", "layernorm.serial"]
+
+    /// Throws unless `tactic` is one of ``tactics`` (or the legacy `layernorm.rows`).
+    static func check(_ tactic: String, plugin: String) throws {
+        guard tactics.contains(tactic) || tactic == "layernorm.rows" else {
+            throw PluginError.unknownTactic(plugin: plugin, tactic: tactic)
+        }
+    }
+
     static func run(x: UnsafeMutablePointer<Float>, skip: UnsafeMutablePointer<Float>?, sum: UnsafeMutablePointer<Float>?,
                     y: UnsafeMutablePointer<Float>, rows: Int, columns c: Int,
                     gamma: UnsafeMutablePointer<Float>, beta: UnsafeMutablePointer<Float>?,
-                    epsilon: Float, threads: ThreadPool) {
-        guard c > 0 else { return }
-        threads.parallelChunks(rows) { range in
+                    epsilon: Float, tactic: String, threads: ThreadPool) {
+        guard c > 0, rows > 0 else { return }
+        let body = { (range: Range<Int>) in
             for r in range {
                 let xr = x + r * c, yr = y + r * c
                 // With a skip input, the sum goes to `sum` (or `y` as scratch) first.
-                let src: UnsafeMutablePointer<Float>
+                var src = xr
                 if let skip {
-                    let dst = sum.map { $0 + r * c } ?? yr
-                    let sr = skip + r * c
-                    for j in 0..<c { dst[j] = xr[j] + sr[j] }
-                    src = dst
-                } else {
-                    src = xr
+                    src = sum.map { $0 + r * c } ?? yr
+                    Vector.add(xr, skip + r * c, into: src, c)
                 }
-                var mean: Float = 0
-                for j in 0..<c { mean += src[j] }
-                mean /= Float(c)
-                var variance: Float = 0
-                for j in 0..<c { let d = src[j] - mean; variance += d * d }
-                variance /= Float(c)
-                let inv = 1 / (variance + epsilon).squareRoot()
-                if let beta {
-                    for j in 0..<c { yr[j] = (src[j] - mean) * inv * gamma[j] + beta[j] }
-                } else {
-                    for j in 0..<c { yr[j] = (src[j] - mean) * inv * gamma[j] }
-                }
+                let (mean, variance) = Vector.meanVariance(src, c)
+                normalize(src, into: yr, c, mean: mean, inverse: 1 / (variance + epsilon).squareRoot(), gamma: gamma, beta: beta)
             }
+        }
+        if tactic == "layernorm.serial" { body(0..<rows) } else { threads.parallelChunks(rows, body) }
+    }
+
+    /// `y[j] ← (x[j] − μ) · inverse · γ[j] + β[j]` (`y` may be `x`).
+    @inline(__always)
+    static func normalize(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ c: Int, mean: Float, inverse: Float,
+                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>?) {
+        let m = SIMD8<Float>(repeating: mean), s = SIMD8<Float>(repeating: inverse)
+        var j = 0
+        if let beta {
+            while j + 8 <= c {
+                Vector.store8((Vector.load8(x + j) - m) * s * Vector.load8(gamma + j) + Vector.load8(beta + j), y + j)
+                j += 8
+            }
+            while j < c { y[j] = (x[j] - mean) * inverse * gamma[j] + beta[j]; j += 1 }
+        } else {
+            while j + 8 <= c { Vector.store8((Vector.load8(x + j) - m) * s * Vector.load8(gamma + j), y + j); j += 8 }
+            while j < c { y[j] = (x[j] - mean) * inverse * gamma[j]; j += 1 }
         }
     }
 }

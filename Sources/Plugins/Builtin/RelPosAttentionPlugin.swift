@@ -1,4 +1,3 @@
-import Foundation
 import IR
 import Kernels
 
@@ -23,15 +22,26 @@ import Kernels
 /// A query row whose keys are all masked gives a zero context row (WeNet's
 /// `masked_fill(mask, 0)` after the softmax).
 ///
-/// The kernel works per (batch, head): scores → mask → softmax → context while
-/// the T×T tile is in cache, and only over the keys up to the last kept one
-/// (length masks keep a prefix). Tactics: `relpos.heads.parallel` (the B·H
-/// tiles spread over threads, one tile each) and `relpos.heads.serial` (one
-/// tile at a time, threads left to BLAS; workspace of one tile).
+/// The kernel works per (batch, head) tile, while the tile is in cache: the
+/// biased, scaled queries `[(Q_h + b_q + u_h)·s | (Q_h + b_q + v_h)·s]` (T×2D)
+/// times the keys `[K_h + b_k | P_h]` (n×2D) in one GEMM, the key mask, a SIMD
+/// softmax, then `A_h·V_h + b_v` into the context. Only the keys up to the last
+/// kept one take part (length masks keep a prefix, so padded keys cost
+/// nothing); every query row is computed, padded ones included, since the
+/// unfused graph gives them values too. The projections' biases are applied
+/// in the tiles (Q, K, V) and in one SIMD pass (out); no pass over the Q/K/V
+/// buffer.
+///
+/// Tactics (see ``AttentionThreading``): `relpos.heads.parallel` (tiles spread
+/// over the context's threads, OpenBLAS set to one thread meanwhile and
+/// restored after; projections threaded by OpenBLAS), `relpos.pool` (OpenBLAS
+/// on one thread for the whole layer, projections split by rows over the
+/// context's threads too) and `relpos.heads.serial` (one tile at a time,
+/// threads left to OpenBLAS).
 public final class RelPosAttentionPlugin: Plugin {
     public static let name = "RelPosAttention"
     public static let version = 1
-    static let tacticNames = ["relpos.heads.parallel", "relpos.heads.serial"]
+    static let tacticNames = AttentionThreading.tactics("relpos")
     public let heads: Int
     public let scale: Float
     /// True when a key is masked where the mask is nonzero.
@@ -64,15 +74,16 @@ public final class RelPosAttentionPlugin: Plugin {
 
     public func tactics(inputShapes: [[Int]]) -> [String] { Self.tacticNames }
 
+    /// Tile workspaces the parallel tactic keeps (tile `bh` uses slot `bh % slots`).
+    static let maxSlots = 16
+
     public func workspaceSize(inputShapes: [[Int]], tactic: String) -> Int {
         guard inputShapes.count > 3, inputShapes[0].count == 3, inputShapes[3].count == 3 else { return 0 }
         let (b, t, c) = (inputShapes[0][0], inputShapes[0][1], inputShapes[0][2])
-        let tiles = tactic == "relpos.heads.serial" ? 1 : b * heads
-        let floats = b * t * 3 * c + inputShapes[3][0] * t * c + b * t * c + tiles * tileFloats(t, c / heads)
-        return (floats + b * t) * MemoryLayout<Float>.size
+        let slots = tactic == "relpos.heads.serial" ? 1 : min(b * heads, Self.maxSlots)
+        let floats = b * t * 3 * c + inputShapes[3][0] * t * c + b * t * c + b * t + 2 * c
+        return (floats + slots * RelPosTile.floats(t: t, d: c / heads)) * MemoryLayout<Float>.size
     }
-
-    private func tileFloats(_ t: Int, _ d: Int) -> Int { t * t + 2 * t * d }
 
     public func enqueue(_ call: PluginCall) throws {
         let p = Self.qualifiedName
@@ -80,12 +91,13 @@ public final class RelPosAttentionPlugin: Plugin {
         guard x.shape.count == 3, let y = call.outputs.first, let ws = call.workspace else {
             throw PluginError.invalidInputs(plugin: p, reason: "X must be [B, T, C]")
         }
-        guard Self.tacticNames.contains(call.tactic) else { throw PluginError.unknownTactic(plugin: p, tactic: call.tactic) }
+        guard let mode = AttentionThreading(tactic: call.tactic, prefix: "relpos") else {
+            throw PluginError.unknownTactic(plugin: p, tactic: call.tactic)
+        }
         let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
         guard c % heads == 0, y.count == x.count else {
             throw PluginError.invalidInputs(plugin: p, reason: "X \(x.shape) does not split into \(heads) heads")
         }
-        let d = c / heads
         let w = try (1...8).map { try call.input($0, of: p) }
         let pos = w[2]
         let bp = pos.shape.first ?? 0
@@ -98,29 +110,28 @@ public final class RelPosAttentionPlugin: Plugin {
         }
         let qkv = ws.assumingMemoryBound(to: Float.self)
         let proj = qkv + b * t * 3 * c, ctx = proj + bp * t * c, keep = ctx + b * t * c
-        let tiles = keep + b * t
+        let qBias = keep + b * t, slots = qBias + 2 * c
         try readMask(call.inputs.count > 9 ? call.inputs[9] : nil, b: b, t: t, into: keep)
-        BLAS.sgemm(transA: false, transB: false, m: b * t, n: 3 * c, k: c, alpha: 1, a: x.floats, lda: c,
-                   b: w[0].floats, ldb: 3 * c, beta: 0, c: qkv, ldc: 3 * c)
-        for r in 0..<(b * t) { let row = qkv + r * 3 * c; for j in 0..<(3 * c) { row[j] += w[1].floats[j] } }
-        BLAS.sgemm(transA: false, transB: false, m: bp * t, n: c, k: c, alpha: 1, a: pos.floats, lda: c,
-                   b: w[3].floats, ldb: c, beta: 0, c: proj, ldc: c)
-        let shape = Tile(t: t, c: c, d: d, heads: heads, scale: scale)
-        let u = w[4].floats, v = w[5].floats
-        if call.tactic == "relpos.heads.serial" {
-            for bh in 0..<(b * heads) {
-                shape.run(bh, qkv: qkv, proj: proj + (bp == 1 ? 0 : bh / heads * t * c), u: u, v: v, keep: keep, ctx: ctx, tile: tiles)
+        // b_q + u and b_q + v, so the tiles add one vector to Q.
+        Vector.add(w[1].floats, w[4].floats, into: qBias, c)
+        Vector.add(w[1].floats, w[5].floats, into: qBias + c, c)
+        let tile = RelPosTile(t: t, c: c, d: c / heads, heads: heads, scale: scale, posPerBatch: bp != 1,
+                              qkv: qkv, proj: proj, keep: keep, qBias: qBias, kvBias: w[1].floats + c, ctx: ctx)
+        let pool = call.threads
+        let run = {
+            mode.gemm(m: b * t, n: 3 * c, k: c, a: x.floats, lda: c, b: w[0].floats, ldb: 3 * c, c: qkv, ldc: 3 * c, pool: pool)
+            mode.gemm(m: bp * t, n: c, k: c, a: pos.floats, lda: c, b: w[3].floats, ldb: c, c: proj, ldc: c, pool: pool)
+            switch mode {
+            case .serial: for bh in 0..<(b * self.heads) { tile.run(bh, scratch: slots) }
+            case .parallel: AttentionThreading.withSingleThreadedBLAS(pool) {
+                    tile.runParallel(tiles: b * self.heads, slots: min(b * self.heads, Self.maxSlots), scratch: slots, threads: pool)
+                }
+            case .pool: tile.runParallel(tiles: b * self.heads, slots: min(b * self.heads, Self.maxSlots), scratch: slots, threads: pool)
             }
-        } else {
-            let size = tileFloats(t, d)
-            call.threads.parallelFor(b * heads) { bh in
-                shape.run(bh, qkv: qkv, proj: proj + (bp == 1 ? 0 : bh / heads * t * c), u: u, v: v, keep: keep, ctx: ctx,
-                          tile: tiles + bh * size)
-            }
+            mode.gemm(m: b * t, n: c, k: c, a: ctx, lda: c, b: w[6].floats, ldb: c, c: y.floats, ldc: c, pool: pool)
+            Vector.addBias(y.floats, rows: b * t, columns: c, stride: c, bias: w[7].floats, threads: pool)
         }
-        BLAS.sgemm(transA: false, transB: false, m: b * t, n: c, k: c, alpha: 1, a: ctx, lda: c,
-                   b: w[6].floats, ldb: c, beta: 0, c: y.floats, ldc: c)
-        for r in 0..<(b * t) { let row = y.floats + r * c; for j in 0..<c { row[j] += w[7].floats[j] } }
+        if mode == .pool { AttentionThreading.withSingleThreadedBLAS(pool, run) } else { run() }
     }
 
     /// Writes 1 for a kept key and 0 for a masked one, [B, T] (all kept without a mask).
@@ -145,49 +156,3 @@ public final class RelPosAttentionPlugin: Plugin {
     }
 }
 
-/// One (batch, head) tile of ``RelPosAttentionPlugin``: sizes and the kernel.
-private struct Tile {
-    let t: Int, c: Int, d: Int, heads: Int, scale: Float
-
-    /// Scores, mask, softmax and context for tile `bh` (batch `bh / H`, head `bh % H`).
-    /// `tile` holds T·T scores and the two biased query blocks (T·D each).
-    func run(_ bh: Int, qkv: UnsafeMutablePointer<Float>, proj: UnsafeMutablePointer<Float>,
-             u: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, keep: UnsafeMutablePointer<Float>,
-             ctx: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
-        let (bi, h) = (bh / heads, bh % heads)
-        let q = qkv + bi * t * 3 * c + h * d, k = q + c, val = q + 2 * c
-        let keys = keep + bi * t
-        let out = ctx + bi * t * c + h * d
-        // Keys after the last kept one do no work at all.
-        var n = t
-        while n > 0 && keys[n - 1] == 0 { n -= 1 }
-        guard n > 0 else {
-            for i in 0..<t { for j in 0..<d { out[i * c + j] = 0 } }
-            return
-        }
-        let scores = tile, qu = tile + t * t, qv = qu + t * d
-        for i in 0..<t {
-            let row = q + i * 3 * c
-            for j in 0..<d { qu[i * d + j] = row[j] + u[h * d + j]; qv[i * d + j] = row[j] + v[h * d + j] }
-        }
-        BLAS.sgemm(transA: false, transB: true, m: t, n: n, k: d, alpha: scale, a: qu, lda: d,
-                   b: k, ldb: 3 * c, beta: 0, c: scores, ldc: t)
-        BLAS.sgemm(transA: false, transB: true, m: t, n: n, k: d, alpha: scale, a: qv, lda: d,
-                   b: proj + h * d, ldb: c, beta: 1, c: scores, ldc: t)
-        for i in 0..<t {
-            let row = scores + i * t
-            var m = -Float.infinity
-            for j in 0..<n where keys[j] != 0 { m = max(m, row[j]) }
-            var sum: Float = 0
-            for j in 0..<n {
-                let e = keys[j] != 0 ? Foundation.exp(row[j] - m) : 0
-                row[j] = e
-                sum += e
-            }
-            let inv = 1 / sum
-            for j in 0..<n { row[j] *= inv }
-        }
-        BLAS.sgemm(transA: false, transB: false, m: t, n: d, k: n, alpha: 1, a: scores, lda: t,
-                   b: val, ldb: 3 * c, beta: 0, c: out, ldc: c)
-    }
-}

@@ -1,0 +1,103 @@
+import Foundation
+import Kernels
+import XCTest
+
+/// The SIMD row kernels (`Kernels/Vector`) against plain Double loops, on
+/// lengths that are not multiples of the SIMD width.
+final class VectorKernelTests: XCTestCase {
+    private let lengths = [1, 3, 7, 8, 9, 17, 63, 256]
+
+    /// Relative error ≤ 3·10⁻⁷ wherever the result is a normal float; the
+    /// documented flush to 0 below −87.34 and +∞ above 88.38.
+    func testExpAccuracyOverMinus100To100() {
+        var worst: Double = 0
+        var x: Float = -100
+        while x <= 100 {
+            let got = Vector.exp(x), want = Foundation.exp(Double(x))
+            if x < -87.34 {
+                XCTAssertEqual(got, 0, "exp(\(x))")
+            } else if x > 88.38 {
+                XCTAssertEqual(got, .infinity, "exp(\(x))")
+            } else if x > -87.33 && x < 88.37 {
+                worst = max(worst, abs(Double(got) - want) / want)
+            }
+            x += 0.00731
+        }
+        XCTAssertLessThan(worst, 3e-7, "worst relative error of Vector.exp")
+    }
+
+    func testExpEdgeCases() {
+        XCTAssertEqual(Vector.exp(Float.infinity), .infinity)
+        XCTAssertEqual(Vector.exp(-Float.infinity), 0)
+        XCTAssertTrue(Vector.exp(Float.nan).isNaN)
+        XCTAssertEqual(Vector.exp(0), 1)
+        XCTAssertEqual(Vector.exp(Float.greatestFiniteMagnitude), .infinity)
+        XCTAssertEqual(Vector.exp(-Float.greatestFiniteMagnitude), 0)
+        let lanes = Vector.exp(SIMD8<Float>(-.infinity, .infinity, .nan, 0, 1, -1, 88, -87))
+        XCTAssertEqual(lanes[0], 0)
+        XCTAssertEqual(lanes[1], .infinity)
+        XCTAssertTrue(lanes[2].isNaN)
+        XCTAssertEqual(lanes[3], 1)
+        for (k, v) in [(4, 1.0), (5, -1.0), (6, 88.0), (7, -87.0)] {
+            XCTAssertEqual(Double(lanes[k]), Foundation.exp(v), accuracy: Foundation.exp(v) * 3e-7)
+        }
+    }
+
+    func testExpInPlaceCoversTails() {
+        for n in lengths {
+            var a = (0..<n).map { Float($0) * 0.3 - 5 }
+            let want = a.map { Foundation.exp(Double($0)) }
+            a.withUnsafeMutableBufferPointer { Vector.expInPlace($0.baseAddress!, n) }
+            for j in 0..<n { XCTAssertEqual(Double(a[j]), want[j], accuracy: want[j] * 3e-7, "n \(n) j \(j)") }
+        }
+    }
+
+    func testSoftmaxMatchesDoubleAndHandlesMaskedEntries() {
+        for n in lengths {
+            var row = (0..<n).map { Float(sin(Double($0) * 1.7)) * 20 }
+            if n > 2 { row[1] = -.infinity }
+            let m = row.map(Double.init).max()!
+            let e = row.map { Foundation.exp(Double($0) - m) }, total = e.reduce(0, +)
+            row.withUnsafeMutableBufferPointer { Vector.softmax($0.baseAddress!, n) }
+            for j in 0..<n { XCTAssertEqual(Double(row[j]), e[j] / total, accuracy: 1e-6, "n \(n) j \(j)") }
+            if n > 2 { XCTAssertEqual(row[1], 0) }
+        }
+        var masked: [Float] = Array(repeating: -.infinity, count: 11)
+        masked.withUnsafeMutableBufferPointer { Vector.softmax($0.baseAddress!, 11) }
+        XCTAssertTrue(masked.allSatisfy(\.isNaN), "an all −∞ row is 0/0, as ONNX Softmax")
+    }
+
+    func testReductionsMatchDouble() {
+        for n in lengths {
+            let a = (0..<n).map { Float(cos(Double($0) * 0.9)) + 1000 }, b = (0..<n).map { Float($0 % 5) - 2 }
+            let mean = a.map(Double.init).reduce(0, +) / Double(n)
+            let variance = a.map { (Double($0) - mean) * (Double($0) - mean) }.reduce(0, +) / Double(n)
+            let dot = zip(a, b).map { Double($0) * Double($1) }.reduce(0, +)
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    let (m, v) = Vector.meanVariance(pa.baseAddress!, n)
+                    XCTAssertEqual(Double(m), mean, accuracy: abs(mean) * 1e-6, "mean n \(n)")
+                    XCTAssertEqual(Double(v), variance, accuracy: max(variance, 1e-3) * 1e-3, "variance n \(n)")
+                    XCTAssertEqual(Double(Vector.dot(pa.baseAddress!, pb.baseAddress!, n)), dot, accuracy: max(abs(dot), 1) * 1e-5)
+                    XCTAssertEqual(Vector.max(pa.baseAddress!, n), a.max()!)
+                    XCTAssertEqual(Double(Vector.sum(pb.baseAddress!, n)), b.map(Double.init).reduce(0, +), accuracy: 1e-4)
+                }
+            }
+        }
+    }
+
+    func testAddBiasOverThreadsMatchesScalar() {
+        let (rows, columns, stride) = (37, 13, 15)
+        var data = (0..<(rows * stride)).map { Float($0 % 11) }
+        let bias = (0..<columns).map { Float($0) * 0.5 }
+        var want = data
+        for r in 0..<rows { for j in 0..<columns { want[r * stride + j] += bias[j] } }
+        data.withUnsafeMutableBufferPointer { p in
+            bias.withUnsafeBufferPointer { b in
+                Vector.addBias(p.baseAddress!, rows: rows, columns: columns, stride: stride, bias: b.baseAddress!,
+                               threads: ThreadPool(threads: 2), parallelFloats: 1)
+            }
+        }
+        XCTAssertEqual(data, want)
+    }
+}
