@@ -13,6 +13,9 @@ struct TacticSelector {
     let threads: ThreadPool
     /// Measurements actually made (cache misses that were timed).
     private(set) var measurements = 0
+    /// One line per candidate of the last ``choose(layer:at:)``: its time,
+    /// whether it came from the timing cache, or why it was skipped.
+    private(set) var lastCandidates: [String] = []
 
     init(program: EngineProgram, config: BuilderConfig) {
         self.program = program
@@ -26,7 +29,11 @@ struct TacticSelector {
         let plugin = program.plugins[index]
         let shapes = layer.inputs.map { $0 >= 0 ? resolution.shapes[$0] ?? [] : [] }
         var candidates = plugin.tactics(inputShapes: shapes)
+        lastCandidates = []
         if let limit = config.workspaceLimit {
+            for t in candidates where plugin.workspaceSize(inputShapes: shapes, tactic: t) > limit {
+                lastCandidates.append("\(t): skipped (workspace above the limit)")
+            }
             candidates = candidates.filter { plugin.workspaceSize(inputShapes: shapes, tactic: $0) <= limit }
         }
         guard !candidates.isEmpty else {
@@ -40,13 +47,15 @@ struct TacticSelector {
         defer { bench?.release() }
         for tactic in candidates {
             var ms = config.timingCache?.lookup(keyPrefix + tactic)
+            let cached = ms != nil
             if ms == nil {
                 if bench == nil { bench = try LayerBench(program: program, layer: index, resolution: resolution) }
                 ms = bench!.time(plugin: plugin, tactic: tactic, threads: threads, iterations: config.timingIterations)
                 measurements += 1
                 if let ms { config.timingCache?.record(keyPrefix + tactic, milliseconds: ms) }
             }
-            guard let ms else { continue }
+            guard let ms else { lastCandidates.append("\(tactic): failed"); continue }
+            lastCandidates.append("\(tactic): " + String(format: "%.4f ms", ms) + (cached ? " (cache hit)" : ""))
             if best == nil || ms < best!.1 { best = (tactic, ms) }
         }
         guard let best else { throw BuilderError.lowering(node: layer.name, reason: "every tactic failed when timed") }
