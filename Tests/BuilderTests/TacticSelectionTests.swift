@@ -19,13 +19,16 @@ final class SlowOrFastPlugin: Plugin {
     let slowFirst: Bool
 
     init(attributes: [String: Attribute]) throws {
-        slowFirst = (try PluginAttributes(Self.qualifiedName, attributes).int("slowFirst", default: 1)) != 0
+        if case .int(let v)? = attributes["slowFirst"] { slowFirst = v != 0 } else { slowFirst = true }
     }
 
     var attributes: [String: Attribute] { ["slowFirst": .int(slowFirst ? 1 : 0)] }
 
     func outputTypes(_ inputs: [ValueType?]) throws -> [ValueType] {
-        [try PluginInputs.float(inputs, 0, plugin: Self.qualifiedName)]
+        guard let x = inputs.first ?? nil else {
+            throw PluginError.invalidInputs(plugin: Self.qualifiedName, reason: "X is missing")
+        }
+        return [x]
     }
 
     func tactics(inputShapes: [[Int]]) -> [String] { slowFirst ? ["copy.slow", "copy.fast"] : ["copy.fast", "copy.slow"] }
