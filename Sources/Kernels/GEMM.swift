@@ -23,6 +23,8 @@ public enum GEMM {
         /// Rows split into one panel per thread, one single-threaded OpenBLAS call each.
         case panelsM = "gemm.openblas.panels.m"
         /// The small-M streaming kernel (AVX2/FMA when the CPU has it) on column strips per thread.
+        /// Defined for up to ``GEMM/streamRowLimit`` rows: a profile whose opt shape chose it
+        /// runs larger inputs as ``panelsN`` (the same column split).
         case stream = "gemm.stream"
 
         /// The tactics worth timing for `m` rows: the streaming kernel only for small `m`.
@@ -105,10 +107,11 @@ public enum GEMM {
                 epilogue.apply(c, ldc: ldc, rows: rows, cols: 0..<n)
             }
         case .panelsN, .stream:
+            let streaming = tactic == .stream && m <= streamRowLimit
             let strips = (n + 15) / 16
             threads.parallelChunks(strips) { range in
                 let cols = (range.lowerBound * 16)..<min(n, range.upperBound * 16)
-                if tactic == .stream {
+                if streaming {
                     wb_sgemm_stream(m, cols.count, k, a, lda, b + cols.lowerBound, ldb, c + cols.lowerBound, ldc)
                 } else {
                     BLAS.sgemm(transA: false, transB: false, m: m, n: cols.count, k: k, alpha: 1, a: a, lda: lda,
