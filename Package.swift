@@ -25,7 +25,9 @@ let package = Package(
         // OpenBLAS through its CBLAS header (Debian: libopenblas-dev).
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         // Compute on buffers: BLAS-backed GEMM, convolution helpers, threading.
-        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        // Hand-written AVX2/FMA kernels (run-time CPU dispatch, portable fallbacks).
+        .target(name: "CKernels"),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
         // The plain op-by-op executor: the oracle.
         .target(name: "Reference", dependencies: ["IR", "Kernels"]),
         // NumPy .npy/.npz reading and writing.

@@ -66,7 +66,8 @@ public final class Builder {
                 let (tactic, ms) = try selector.choose(layer: i, at: sets[1])
                 manifest.layers[i].tactics[p] = tactic
                 manifest.layers[i].tacticMs[p] = ms
-                log("profile \(p) layer \(layer.name) [\(layer.plugin)]: \(tactic)" + (ms.map { String(format: " %.4f ms", $0) } ?? ""))
+                log("profile \(p) layer \(layer.name) [\(layer.plugin)]: \(tactic)" + (ms.map { String(format: " %.4f ms", $0) } ?? "")
+                    + (selector.lastCandidates.count > 1 ? " of " + selector.lastCandidates.joined(separator: ", ") : ""))
             }
             for (i, layer) in manifest.layers.enumerated() where layer.stage == "shape" { manifest.layers[i].tactics[p] = "reference" }
         }

@@ -5,14 +5,19 @@ import Plugins
 import Runtime
 
 /// Chooses each layer's tactic by timing its candidates at the profile's opt
-/// shapes (median of a few runs on random inputs and the real weights),
-/// consulting and filling the timing cache.
+/// shapes (random inputs, the real weights, the engine's thread count),
+/// consulting and filling the timing cache. Candidates missing from the
+/// cache are timed interleaved (one run of each per round, median over
+/// `timingIterations` rounds), so load on a shared machine biases none.
 struct TacticSelector {
     let program: EngineProgram
     let config: BuilderConfig
     let threads: ThreadPool
     /// Measurements actually made (cache misses that were timed).
     private(set) var measurements = 0
+    /// One line per candidate of the last ``choose(layer:at:)``: its time,
+    /// whether it came from the timing cache, or why it was skipped.
+    private(set) var lastCandidates: [String] = []
 
     init(program: EngineProgram, config: BuilderConfig) {
         self.program = program
@@ -26,7 +31,11 @@ struct TacticSelector {
         let plugin = program.plugins[index]
         let shapes = layer.inputs.map { $0 >= 0 ? resolution.shapes[$0] ?? [] : [] }
         var candidates = plugin.tactics(inputShapes: shapes)
+        lastCandidates = []
         if let limit = config.workspaceLimit {
+            for t in candidates where plugin.workspaceSize(inputShapes: shapes, tactic: t) > limit {
+                lastCandidates.append("\(t): skipped (workspace above the limit)")
+            }
             candidates = candidates.filter { plugin.workspaceSize(inputShapes: shapes, tactic: $0) <= limit }
         }
         guard !candidates.isEmpty else {
@@ -35,18 +44,27 @@ struct TacticSelector {
         if candidates.count == 1 { return (candidates[0], nil) }
         let keyPrefix = "\(layer.domain)::\(layer.plugin)@\(layer.version)|\(Self.hash(layer.attributes))|"
             + shapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ",") + "|t\(config.threads)|"
-        var best: (String, Double)? = nil
-        var bench: LayerBench? = nil
-        defer { bench?.release() }
+        var times: [String: Double] = [:]
+        var cachedTactics: Set<String> = []
         for tactic in candidates {
-            var ms = config.timingCache?.lookup(keyPrefix + tactic)
-            if ms == nil {
-                if bench == nil { bench = try LayerBench(program: program, layer: index, resolution: resolution) }
-                ms = bench!.time(plugin: plugin, tactic: tactic, threads: threads, iterations: config.timingIterations)
-                measurements += 1
-                if let ms { config.timingCache?.record(keyPrefix + tactic, milliseconds: ms) }
+            if let ms = config.timingCache?.lookup(keyPrefix + tactic) { times[tactic] = ms; cachedTactics.insert(tactic) }
+        }
+        let missing = candidates.filter { !cachedTactics.contains($0) }
+        if !missing.isEmpty {
+            var bench = try LayerBench(program: program, layer: index, resolution: resolution)
+            defer { bench.release() }
+            for (tactic, ms) in bench.timeInterleaved(plugin: plugin, tactics: missing, threads: threads,
+                                                      iterations: config.timingIterations) {
+                times[tactic] = ms
+                config.timingCache?.record(keyPrefix + tactic, milliseconds: ms)
             }
-            guard let ms else { continue }
+            measurements += missing.count
+        }
+        var best: (String, Double)? = nil
+        for tactic in candidates {
+            guard let ms = times[tactic] else { lastCandidates.append("\(tactic): failed"); continue }
+            let hit = cachedTactics.contains(tactic) ? " (cache hit)" : ""
+            lastCandidates.append("\(tactic): " + String(format: "%.4f ms", ms) + hit)
             if best == nil || ms < best!.1 { best = (tactic, ms) }
         }
         guard let best else { throw BuilderError.lowering(node: layer.name, reason: "every tactic failed when timed") }
@@ -123,24 +141,32 @@ struct LayerBench {
         self.owned = owned
     }
 
-    /// Median milliseconds of `iterations` runs after one warm-up, or nil when the tactic fails.
-    mutating func time(plugin: any Plugin, tactic: String, threads: ThreadPool, iterations: Int) -> Double? {
-        call.tactic = tactic
+    /// Median milliseconds of each tactic over `iterations` rounds, after
+    /// one warm-up run each; a round runs every tactic once, in turn, so a
+    /// change in machine load affects all candidates alike. Tactics that
+    /// throw are left out.
+    mutating func timeInterleaved(plugin: any Plugin, tactics: [String], threads: ThreadPool,
+                                  iterations: Int) -> [String: Double] {
         call.threads = threads
+        var live: [String] = []
+        for tactic in tactics {
+            call.tactic = tactic
+            if (try? plugin.enqueue(call)) != nil { live.append(tactic) }
+        }
         let clock = ContinuousClock()
-        do {
-            try plugin.enqueue(call)
-            var times: [Double] = []
-            for _ in 0..<iterations {
+        var times: [String: [Double]] = [:]
+        for _ in 0..<max(1, iterations) {
+            for tactic in live {
+                call.tactic = tactic
                 let start = clock.now
-                try plugin.enqueue(call)
+                guard (try? plugin.enqueue(call)) != nil else { continue }
                 let (s, atto) = (clock.now - start).components
-                times.append(Double(s) * 1000 + Double(atto) / 1e15)
+                times[tactic, default: []].append(Double(s) * 1000 + Double(atto) / 1e15)
             }
-            times.sort()
-            return times[times.count / 2]
-        } catch {
-            return nil
+        }
+        return times.compactMapValues { runs in
+            let sorted = runs.sorted()
+            return sorted.isEmpty ? nil : sorted[sorted.count / 2]
         }
     }
 

@@ -2,7 +2,8 @@ import Foundation
 
 /// Measured tactic times, kept across builds (`--timingCacheFile`), like
 /// TensorRT's timing cache. Keys name the plugin (domain, name, version), a
-/// hash of its attributes, the input shapes and the tactic, so a rebuild
+/// hash of its attributes, the input shapes, the thread count and the
+/// tactic, so a rebuild
 /// skips every measurement it already has. Thread-safe.
 public final class TimingCache: @unchecked Sendable {
     // @unchecked: all state is behind `lock`.
@@ -55,6 +56,8 @@ public final class TimingCache: @unchecked Sendable {
 
     /// Number of entries.
     public var count: Int { lock.withLock { entries.count } }
+    /// The keys of all entries (plugin, attributes hash, shapes, `t<threads>`, tactic).
+    public var keys: [String] { lock.withLock { Array(entries.keys) } }
     /// Lookups that found a measurement / that did not, since creation.
     public var hits: Int { lock.withLock { hitCount } }
     public var misses: Int { lock.withLock { missCount } }

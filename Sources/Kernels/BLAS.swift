@@ -56,6 +56,21 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(clamping: Swift.max(1, newValue))) }
     }
 
+    /// Lowers OpenBLAS to one thread for a parallel loop of ours and returns
+    /// the count to restore with ``leaveParallelRegion(_:)`` (see ``ThreadPool``).
+    @usableFromInline
+    static func enterParallelRegion() -> Int {
+        let old = Int(openblas_get_num_threads())
+        if old != 1 { openblas_set_num_threads(1) }
+        return old
+    }
+
+    /// Restores the thread count ``enterParallelRegion()`` returned.
+    @usableFromInline
+    static func leaveParallelRegion(_ old: Int) {
+        if old != 1 { openblas_set_num_threads(Int32(clamping: old)) }
+    }
+
     /// The CPU core OpenBLAS selected its kernels for (`Haswell`, `SkylakeX`, ...).
     public static var coreName: String {
         guard let p = openblas_get_corename() else { return "unknown" }

@@ -5,8 +5,16 @@ import Dispatch
 /// With `threads == 1` every loop runs inline on the caller's thread (no
 /// dispatch overhead); otherwise iterations are spread over `threads` workers
 /// with `DispatchQueue.concurrentPerform`, each worker taking a contiguous
-/// chunk. Kernels that call multithreaded BLAS inside a parallel loop should
-/// set BLAS to one thread for that call to avoid oversubscription.
+/// chunk.
+///
+/// The BLAS threading rule: our threads and OpenBLAS's never run at once.
+/// OpenBLAS's thread count is process-wide; an execution context sets it to
+/// the engine's thread count, so a BLAS call made outside a parallel loop
+/// uses all threads. While a parallel loop runs on more than one worker, it
+/// lowers OpenBLAS to one thread (and restores it after), so BLAS calls made
+/// inside the loop body each run single-threaded on their worker. A kernel
+/// therefore chooses between "one BLAS call, BLAS threads" and "our panels,
+/// one BLAS thread each" just by calling BLAS outside or inside a loop.
 public struct ThreadPool: Sendable {
     public let threads: Int
 
@@ -20,6 +28,8 @@ public struct ThreadPool: Sendable {
             return
         }
         let workers = min(threads, count)
+        let blas = BLAS.enterParallelRegion()
+        defer { BLAS.leaveParallelRegion(blas) }
         withoutActuallyEscaping(body) { body in
             // The loop's iterations touch disjoint data by contract; the closure
             // does not outlive this call.
@@ -39,6 +49,8 @@ public struct ThreadPool: Sendable {
             return
         }
         let workers = min(threads, count)
+        let blas = BLAS.enterParallelRegion()
+        defer { BLAS.leaveParallelRegion(blas) }
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let body = body
             DispatchQueue.concurrentPerform(iterations: workers) { w in

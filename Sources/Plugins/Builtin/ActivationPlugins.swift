@@ -20,8 +20,8 @@ public enum Activation: String, Sendable, CaseIterable {
         switch self {
         case .none: return
         case .relu: for i in 0..<n { p[i] = Swift.max(p[i], 0) }
-        case .swish: for i in 0..<n { let v = p[i]; p[i] = v / (1 + Foundation.exp(-v)) }
-        case .sigmoid: for i in 0..<n { p[i] = 1 / (1 + Foundation.exp(-p[i])) }
+        case .swish: VectorMath.swish(p, p, n)
+        case .sigmoid: VectorMath.sigmoid(p, p, n)
         case .gelu: for i in 0..<n { let v = p[i]; p[i] = 0.5 * v * (1 + Foundation.erf(v * 0.70710678118654752)) }
         case .geluTanh:
             for i in 0..<n {

@@ -10,6 +10,10 @@ import Kernels
 /// optional `bias` [N], optional `residual` (shape of `Y`, added last).
 /// Attributes: `activation` (none, relu, swish, gelu, gelu_tanh, sigmoid;
 /// default none), `alpha` (FLOAT, default 1).
+///
+/// Tactics are the ``GEMM/Tactic`` kernels (timed by the builder); each
+/// applies the epilogue to its own panel of `Y` while it is in cache. GELU
+/// runs as a second vectorizable pass over the panel-sized rows.
 public final class LinearPlugin: Plugin {
     public static let name = "Linear"
     public static let version = 1
@@ -44,7 +48,10 @@ public final class LinearPlugin: Plugin {
         return [ValueType(.float32, Shape(Array(xs.dims.dropLast()) + [ws[1]]))]
     }
 
-    public func tactics(inputShapes: [[Int]]) -> [String] { ["gemm.openblas"] }
+    public func tactics(inputShapes: [[Int]]) -> [String] {
+        guard let x = inputShapes.first, let k = x.last, k > 0 else { return [GEMM.Tactic.openblas.rawValue] }
+        return GEMM.Tactic.candidates(rows: Shapes.count(x) / k).map(\.rawValue)
+    }
 
     public func enqueue(_ call: PluginCall) throws {
         let p = Self.qualifiedName
@@ -61,14 +68,28 @@ public final class LinearPlugin: Plugin {
         let residual = call.inputs.count > 3 ? call.inputs[3] : nil
         if let bias { try PluginInputs.check(bias, count: n, "bias", plugin: p) }
         if let residual { try PluginInputs.check(residual, count: y.count, "residual", plugin: p) }
-        BLAS.sgemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: alpha,
-                   a: x.floats, lda: k, b: w.floats, ldb: n, beta: 0, c: y.floats, ldc: n)
-        guard bias != nil || residual != nil || activation != .none else { return }
+        guard let tactic = GEMM.Tactic(rawValue: call.tactic.isEmpty ? GEMM.Tactic.openblas.rawValue : call.tactic) else {
+            throw PluginError.unknownTactic(plugin: p, tactic: call.tactic)
+        }
+        let fused: GEMM.Activation? = switch activation {
+        case .none: GEMM.Activation.none
+        case .relu: .relu
+        case .swish: .swish
+        case .sigmoid: .sigmoid
+        case .gelu, .geluTanh: nil
+        }
+        let epilogue = GEMM.Epilogue(alpha: alpha, bias: bias.map { UnsafePointer($0.floats) },
+                                     activation: fused ?? .none,
+                                     residual: fused == nil ? nil : residual.map { UnsafePointer($0.floats) },
+                                     residualStride: n)
+        GEMM.run(tactic, m: rows, n: n, k: k, a: x.floats, lda: k, b: w.floats, ldb: n,
+                 c: y.floats, ldc: n, epilogue: epilogue, threads: call.threads)
+        guard fused == nil else { return }
+        // GELU: a second pass over rows, then the residual.
         let act = activation
         call.threads.parallelChunks(rows) { range in
             for r in range {
                 let row = y.floats + r * n
-                if let b = bias?.floats { for j in 0..<n { row[j] += b[j] } }
                 act.apply(row, n)
                 if let res = residual?.floats { let rr = res + r * n; for j in 0..<n { row[j] += rr[j] } }
             }

@@ -6,9 +6,12 @@ import Plugins
 /// workspace then one GEMM with the weight, then the bias.
 ///
 /// `Y[b, g·M/G + m, o] = B[m] + Σ_{c,t} W[g·M/G + m, c, t] · X[b, g·C/G + c, o·s − p + t·δ]`.
-/// Tactics: `conv.im2col` (as above) and, for depthwise convolutions
-/// with one spatial dim (one input and one output channel per group),
-/// `conv.direct` (a loop over taps, no workspace).
+/// Tactics: `conv.im2col` (as above, images in order, BLAS's own threads),
+/// `conv.im2col.images` (images spread over the context's threads, each with
+/// its own im2col slot in the workspace and a single-threaded GEMM; up to
+/// ``imageSlots`` at once) and, for depthwise convolutions with one spatial
+/// dim (one input and one output channel per group), `conv.direct` (a loop
+/// over taps, no workspace). The bias is added per image while it is in cache.
 public final class ConvLayer: StandardLayer {
     public static let name = "Conv"
     public static let version = 1
@@ -63,13 +66,17 @@ public final class ConvLayer: StandardLayer {
     public func tactics(inputShapes: [[Int]]) -> [String] {
         guard inputShapes.count >= 2, let l = try? layout(inputShapes[0], inputShapes[1]) else { return ["conv.im2col"] }
         let depthwise = l.groups == l.channels && l.outChannels == l.groups && l.geometry.inputSize.count == 1
-        return depthwise ? ["conv.im2col", "conv.direct"] : ["conv.im2col"]
+        return depthwise ? ["conv.im2col", "conv.direct"] : ["conv.im2col", "conv.im2col.images"]
     }
 
+    /// The most images `conv.im2col.images` converts at once (its workspace holds one im2col matrix each).
+    public static let imageSlots = 4
+
     public func workspaceSize(inputShapes: [[Int]], tactic: String) -> Int {
-        guard tactic == "conv.im2col", inputShapes.count >= 2,
+        guard tactic.hasPrefix("conv.im2col"), inputShapes.count >= 2,
               let l = try? layout(inputShapes[0], inputShapes[1]), !l.geometry.isPointwise else { return 0 }
-        return l.geometry.columnRows * l.geometry.outputCount * 4
+        let slots = tactic == "conv.im2col.images" ? max(1, min(l.batch, Self.imageSlots)) : 1
+        return slots * l.geometry.columnRows * l.geometry.outputCount * 4
     }
 
     public func enqueue(_ call: PluginCall) throws {
@@ -80,34 +87,52 @@ public final class ConvLayer: StandardLayer {
         let groupOut = l.outChannels / l.groups
         if call.tactic == "conv.direct", l.groups == l.channels, groupOut == 1 {
             try direct(x, w, y, l)
+            if let bias { addBias(bias, y, l, images: 0..<l.batch) }
         } else {
             guard g.isPointwise || call.workspace != nil else {
                 throw PluginError.invalidInputs(plugin: Self.name, reason: "no workspace for im2col")
             }
             let columns = call.workspace?.assumingMemoryBound(to: Float.self)
-            for b in 0..<l.batch {
-                for group in 0..<l.groups {
-                    let input = UnsafePointer(x.floats + (b * l.channels + group * g.channels) * g.inputCount)
-                    var source = input
-                    if !g.isPointwise, let columns {
-                        g.im2col(input: input, columns: columns)
-                        source = UnsafePointer(columns)
-                    }
-                    BLAS.sgemm(transA: false, transB: false, m: groupOut, n: g.outputCount, k: g.columnRows,
-                               alpha: 1, a: w.floats + group * groupOut * g.columnRows, lda: g.columnRows,
-                               b: source, ldb: g.outputCount, beta: 0,
-                               c: y.floats + (b * l.outChannels + group * groupOut) * g.outputCount, ldc: g.outputCount)
+            if call.tactic == "conv.im2col.images" {
+                let slots = max(1, min(l.batch, Self.imageSlots, call.threads.threads))
+                ThreadPool(threads: slots).parallelFor(slots) { s in
+                    let slot = columns.map { $0 + s * g.columnRows * g.outputCount }
+                    for b in (l.batch * s / slots)..<(l.batch * (s + 1) / slots) { image(b, x, w, y, bias, l, columns: slot) }
                 }
+            } else {
+                for b in 0..<l.batch { image(b, x, w, y, bias, l, columns: columns) }
             }
         }
-        if let bias {
-            let pb = bias.floats, py = y.floats, n = g.outputCount
-            for b in 0..<l.batch {
-                for m in 0..<l.outChannels {
-                    let row = py + (b * l.outChannels + m) * n
-                    let v = pb[m]
-                    for o in 0..<n { row[o] += v }
-                }
+    }
+
+    /// One image: im2col (unless pointwise) and one GEMM per group, then the bias.
+    private func image(_ b: Int, _ x: TensorBuffer, _ w: TensorBuffer, _ y: TensorBuffer, _ bias: TensorBuffer?,
+                       _ l: Layout, columns: UnsafeMutablePointer<Float>?) {
+        let g = l.geometry
+        let groupOut = l.outChannels / l.groups
+        for group in 0..<l.groups {
+            let input = UnsafePointer(x.floats + (b * l.channels + group * g.channels) * g.inputCount)
+            var source = input
+            if !g.isPointwise, let columns {
+                g.im2col(input: input, columns: columns)
+                source = UnsafePointer(columns)
+            }
+            BLAS.sgemm(transA: false, transB: false, m: groupOut, n: g.outputCount, k: g.columnRows,
+                       alpha: 1, a: w.floats + group * groupOut * g.columnRows, lda: g.columnRows,
+                       b: source, ldb: g.outputCount, beta: 0,
+                       c: y.floats + (b * l.outChannels + group * groupOut) * g.outputCount, ldc: g.outputCount)
+        }
+        if let bias { addBias(bias, y, l, images: b..<(b + 1)) }
+    }
+
+    /// `Y[b, m, :] += bias[m]` for the given images.
+    private func addBias(_ bias: TensorBuffer, _ y: TensorBuffer, _ l: Layout, images: Range<Int>) {
+        let pb = bias.floats, py = y.floats, n = l.geometry.outputCount
+        for b in images {
+            for m in 0..<l.outChannels {
+                let row = py + (b * l.outChannels + m) * n
+                let v = pb[m]
+                for o in 0..<n { row[o] += v }
             }
         }
     }

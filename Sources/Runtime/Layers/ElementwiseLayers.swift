@@ -3,6 +3,23 @@ import IR
 import Kernels
 import Plugins
 
+/// How elementwise layers split work: contiguous chunks over the context's
+/// threads only when there are at least ``grain`` elements per thread
+/// (below that, dispatch costs more than it saves). Loops are plain
+/// stride-1 loops over `UnsafeMutablePointer<Float>` that the compiler vectorizes.
+enum Elementwise {
+    static let grain = 32_768
+
+    /// Runs `body` over `0..<n`, split over `threads` when `n` is large.
+    @inline(__always)
+    static func chunks(_ n: Int, _ threads: ThreadPool, _ body: (Range<Int>) -> Void) {
+        guard n > 0 else { return }
+        let workers = min(threads.threads, n / grain)
+        if workers <= 1 { body(0..<n); return }
+        ThreadPool(threads: workers).parallelChunks(n, body)
+    }
+}
+
 /// A float binary function, as a type so loops specialize on it.
 protocol BinaryFunction { static func apply(_ a: Float, _ b: Float) -> Float }
 enum AddFn: BinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
@@ -40,30 +57,35 @@ public final class BinaryLayer: StandardLayer {
         let a = try call.input(0, of: Self.name), b = try call.input(1, of: Self.name)
         let y = call.outputs[0]
         switch standard.op {
-        case .add: Self.run(AddFn.self, a, b, y)
-        case .sub: Self.run(SubFn.self, a, b, y)
-        case .mul: Self.run(MulFn.self, a, b, y)
-        case .div: Self.run(DivFn.self, a, b, y)
+        case .add: Self.run(AddFn.self, a, b, y, threads: call.threads)
+        case .sub: Self.run(SubFn.self, a, b, y, threads: call.threads)
+        case .mul: Self.run(MulFn.self, a, b, y, threads: call.threads)
+        case .div: Self.run(DivFn.self, a, b, y, threads: call.threads)
         default:
-            if b.count == 1, b.floats[0] == 2 { Self.run(SquareFn.self, a, b, y) } else { Self.run(PowFn.self, a, b, y) }
+            if b.count == 1, b.floats[0] == 2 {
+                Self.run(SquareFn.self, a, b, y, threads: call.threads)
+            } else {
+                Self.run(PowFn.self, a, b, y, threads: call.threads)
+            }
         }
     }
 
-    static func run<F: BinaryFunction>(_: F.Type, _ a: TensorBuffer, _ b: TensorBuffer, _ y: TensorBuffer) {
+    static func run<F: BinaryFunction>(_: F.Type, _ a: TensorBuffer, _ b: TensorBuffer, _ y: TensorBuffer,
+                                       threads: ThreadPool) {
         let pa = a.floats, pb = b.floats, py = y.floats
         let n = y.count
         if a.count == n && b.count == n {
-            for i in 0..<n { py[i] = F.apply(pa[i], pb[i]) }
+            Elementwise.chunks(n, threads) { r in for i in r { py[i] = F.apply(pa[i], pb[i]) } }
             return
         }
         if b.count == 1 && a.count == n {
             let s = pb[0]
-            for i in 0..<n { py[i] = F.apply(pa[i], s) }
+            Elementwise.chunks(n, threads) { r in for i in r { py[i] = F.apply(pa[i], s) } }
             return
         }
         if a.count == 1 && b.count == n {
             let s = pa[0]
-            for i in 0..<n { py[i] = F.apply(s, pb[i]) }
+            Elementwise.chunks(n, threads) { r in for i in r { py[i] = F.apply(s, pb[i]) } }
             return
         }
         let rank = y.shape.count
@@ -71,10 +93,32 @@ public final class BinaryLayer: StandardLayer {
         let sa = broadcastStrides(a.shape, rank: rank, out: y.shape)
         let sb = broadcastStrides(b.shape, rank: rank, out: y.shape)
         let inner = y.shape[rank - 1]
+        guard inner > 0 else { return }
+        let rows = n / inner
+        let grain = max(1, Elementwise.grain / inner)
+        let workers = threads.threads > 1 && rows > grain ? threads : ThreadPool(threads: 1)
+        workers.parallelChunks(rows) { range in
+            broadcastRows(F.self, pa, pb, py, shape: y.shape, sa: sa, sb: sb, rows: range)
+        }
+    }
+
+    /// Output rows `rows` (of the last axis) of a broadcast binary op.
+    static func broadcastRows<F: BinaryFunction>(_: F.Type, _ pa: UnsafeMutablePointer<Float>,
+                                                 _ pb: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
+                                                 shape: [Int], sa: [Int], sb: [Int], rows: Range<Int>) {
+        let rank = shape.count
+        let inner = shape[rank - 1]
         let ia = sa[rank - 1], ib = sb[rank - 1]
         var index = [Int](repeating: 0, count: rank)
         var offA = 0, offB = 0
-        for row in 0..<(n / inner) {
+        var rest = rows.lowerBound
+        for d in stride(from: rank - 2, through: 0, by: -1) {
+            index[d] = rest % shape[d]
+            rest /= shape[d]
+            offA += index[d] * sa[d]
+            offB += index[d] * sb[d]
+        }
+        for row in rows {
             let out = py + row * inner
             if ia == 1 && ib == 1 {
                 for j in 0..<inner { out[j] = F.apply(pa[offA + j], pb[offB + j]) }
@@ -93,7 +137,7 @@ public final class BinaryLayer: StandardLayer {
                 index[d] += 1
                 offA += sa[d]
                 offB += sb[d]
-                if index[d] < y.shape[d] { break }
+                if index[d] < shape[d] { break }
                 offA -= sa[d] * index[d]
                 offB -= sb[d] * index[d]
                 index[d] = 0
@@ -144,20 +188,23 @@ public final class UnaryLayer: StandardLayer {
     public func enqueue(_ call: PluginCall) throws {
         let x = try call.input(0, of: Self.name), y = call.outputs[0]
         switch standard.op {
-        case .sigmoid: Self.run(SigmoidFn.self, x, y)
-        case .relu: Self.run(ReluFn.self, x, y)
-        case .sqrt: Self.run(SqrtFn.self, x, y)
-        case .exp: Self.run(ExpFn.self, x, y)
-        case .tanh: Self.run(TanhFn.self, x, y)
-        case .neg: Self.run(NegFn.self, x, y)
-        case .abs: Self.run(AbsFn.self, x, y)
-        default: Self.run(ReciprocalFn.self, x, y)
+        case .sigmoid:
+            Elementwise.chunks(y.count, call.threads) { r in
+                VectorMath.sigmoid(x.floats + r.lowerBound, y.floats + r.lowerBound, r.count)
+            }
+        case .relu: Self.run(ReluFn.self, x, y, threads: call.threads)
+        case .sqrt: Self.run(SqrtFn.self, x, y, threads: call.threads)
+        case .exp: Self.run(ExpFn.self, x, y, threads: call.threads)
+        case .tanh: Self.run(TanhFn.self, x, y, threads: call.threads)
+        case .neg: Self.run(NegFn.self, x, y, threads: call.threads)
+        case .abs: Self.run(AbsFn.self, x, y, threads: call.threads)
+        default: Self.run(ReciprocalFn.self, x, y, threads: call.threads)
         }
     }
 
-    static func run<F: UnaryFunction>(_: F.Type, _ x: TensorBuffer, _ y: TensorBuffer) {
+    static func run<F: UnaryFunction>(_: F.Type, _ x: TensorBuffer, _ y: TensorBuffer, threads: ThreadPool) {
         let px = x.floats, py = y.floats
-        for i in 0..<y.count { py[i] = F.apply(px[i]) }
+        Elementwise.chunks(y.count, threads) { r in for i in r { py[i] = F.apply(px[i]) } }
     }
 }
 

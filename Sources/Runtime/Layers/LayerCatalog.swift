@@ -48,7 +48,8 @@ public enum LayerCatalog {
             if let t = inputs.first ?? nil, t.dataType != .string { return TransposeLayer.self }
         case .conv:
             let present = inputs.prefix(3).allSatisfy { $0 == nil || $0?.dataType == .float32 }
-            if present, inputs.count >= 2, inputs[0] != nil, inputs[1] != nil, (ranks[0] ?? 0) >= 3 { return ConvLayer.self }
+            if present, inputs.count >= 2, inputs[0] != nil, inputs[1] != nil,
+               (ranks[0] ?? ranks[1] ?? 0) >= 3 { return ConvLayer.self }
         default: break
         }
         return ReferenceLayer.self

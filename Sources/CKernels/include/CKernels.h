@@ -1,0 +1,44 @@
+// Hand-written CPU kernels for the workbench: AVX2/FMA code paths chosen at
+// run time (never required at build time), each with a portable fallback.
+// All matrices are row-major float32; all pointers are owned by the caller
+// and only used during the call.
+#ifndef WORKBENCH_CKERNELS_H
+#define WORKBENCH_CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU (and OS) runs AVX2 and FMA code, else 0. Cached after the first call.
+int wb_cpu_has_avx2_fma(void);
+
+/// Forces the portable code paths (1) or restores run-time dispatch (0); for tests.
+void wb_force_portable(int portable);
+
+/// C[m×n] = A[m×k] · B[k×n] (C is overwritten), streaming B once per
+/// group of 6 rows without packing it: the small-M GEMM. Column strips of 16
+/// are independent, so callers split n over threads (pass b + n0, c + n0).
+void wb_sgemm_stream(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                     const float *a, ptrdiff_t lda,
+                     const float *b, ptrdiff_t ldb,
+                     float *c, ptrdiff_t ldc);
+
+/// The GEMM epilogue on an m×n block of C (row stride ldc), in this order:
+/// C = act(alpha·C + bias[j]) + residual[i, j]. bias (n values) and residual
+/// (row stride ldr) may be NULL. act: 0 none, 1 relu, 2 swish, 3 sigmoid.
+void wb_epilogue(ptrdiff_t m, ptrdiff_t n, float *c, ptrdiff_t ldc, float alpha,
+                 const float *bias, int act,
+                 const float *residual, ptrdiff_t ldr);
+
+/// y[i] = x[i] · σ(x[i]) for n values (x may equal y).
+void wb_swish(ptrdiff_t n, const float *x, float *y);
+/// y[i] = σ(x[i]) = 1 / (1 + e^−x[i]) for n values (x may equal y).
+void wb_sigmoid(ptrdiff_t n, const float *x, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
