@@ -46,38 +46,15 @@ public struct EngineComparisonReport: Sendable, Codable, Equatable {
 /// them, output by output and (`markAll`) layer by layer: Polygraphy's
 /// `run --onnxrt --trt --mark all`, for finding the first wrong kernel.
 public enum EngineComparison {
-    /// Compares `engine` (built from `graph`) with the reference executor on `feeds`.
+    /// Compares `engine` (built from `graph`) with the reference executor on
+    /// `feeds`, and both with `onnxRuntime`'s outputs when given.
     public static func run(graph: Graph, engine: Engine, feeds: [String: Tensor], tolerance: Tolerance,
-                           markAll: Bool, registry: PluginRegistry = .shared) throws -> EngineComparisonReport {
-        let shapes = feeds.mapValues(\.shape)
-        let profile = try engine.requireProfile(containing: shapes)
-        let context = try engine.makeContext(profile: profile)
-        try context.setInputShapes(shapes)
-        for name in engine.inputNames {
-            guard let feed = feeds[name], let b = context.binding(name) else { throw RuntimeError.missingInput(name: name) }
-            guard feed.dataType == b.dataType else {
-                throw RuntimeError.inputType(input: name, expected: b.dataType, found: feed.dataType)
-            }
-            try TensorBytes.write(feed, to: b.data)
-        }
-        let manifest = engine.manifest
+                           markAll: Bool, registry: PluginRegistry = .shared,
+                           onnxRuntime: [String: Tensor]? = nil) throws -> EngineComparisonReport {
         let outputNames = Set(graph.outputs.map(\.name))
         let candidates = markAll ? Set(graph.nodes.flatMap(\.outputs)).subtracting(outputNames).subtracting([""]) : []
-        var captured: [(layer: Int, name: String, tensor: Tensor)] = []
-        var seen = Set<String>()
-        try context.enqueue { index, buffers in
-            let layer = manifest.layers[index]
-            for (k, buffer) in buffers.enumerated() where k < layer.outputs.count && layer.outputs[k] >= 0 {
-                let name = manifest.values[layer.outputs[k]].name
-                guard candidates.contains(name), seen.insert(name).inserted else { continue }
-                captured.append((index, name, try TensorBytes.read(buffer.data, dataType: buffer.dataType, shape: buffer.shape)))
-            }
-        }
-        var produced: [String: Tensor] = [:]
-        for name in engine.outputNames {
-            guard let b = context.binding(name) else { throw DebugError.mismatch(tensor: name, reason: "the engine output has no buffer") }
-            produced[name] = try TensorBytes.read(b.data, dataType: b.dataType, shape: b.shape)
-        }
+        let (profile, produced, captured) = try runEngine(engine, feeds, capturing: candidates)
+        let manifest = engine.manifest
         let executor = try ReferenceExecutor(graph: graph) { registry.referenceKernel(for: $0) }
         let expected = try executor.run(feeds, keep: Set(captured.map(\.name)))
         let producers = Self.producers(manifest)
@@ -101,7 +78,47 @@ public enum EngineComparison {
             layers.append(row)
         }
         let first = layers.first { $0.status == .fail } ?? outputs.first { $0.status == .fail }
-        return EngineComparisonReport(tolerance: tolerance, profile: profile, outputs: outputs, layers: layers, firstFailure: first)
+        var report = EngineComparisonReport(tolerance: tolerance, profile: profile, outputs: outputs, layers: layers, firstFailure: first)
+        if let onnxRuntime {
+            let names = graph.outputs.map(\.name)
+            report.engineVsOnnxRuntime = try compareOutputs(produced, onnxRuntime, names: names, tolerance: tolerance)
+            report.referenceVsOnnxRuntime = try compareOutputs(expected, onnxRuntime, names: names, tolerance: tolerance)
+        }
+        return report
+    }
+
+    /// Runs the engine once on `feeds`: its profile, its outputs, and a copy of
+    /// every value named in `candidates` taken right after the layer that wrote it.
+    private static func runEngine(_ engine: Engine, _ feeds: [String: Tensor], capturing candidates: Set<String>) throws
+        -> (profile: Int, outputs: [String: Tensor], captured: [(layer: Int, name: String, tensor: Tensor)]) {
+        let shapes = feeds.mapValues(\.shape)
+        let profile = try engine.requireProfile(containing: shapes)
+        let context = try engine.makeContext(profile: profile)
+        try context.setInputShapes(shapes)
+        for name in engine.inputNames {
+            guard let feed = feeds[name], let b = context.binding(name) else { throw RuntimeError.missingInput(name: name) }
+            guard feed.dataType == b.dataType else {
+                throw RuntimeError.inputType(input: name, expected: b.dataType, found: feed.dataType)
+            }
+            try TensorBytes.write(feed, to: b.data)
+        }
+        let manifest = engine.manifest
+        var captured: [(layer: Int, name: String, tensor: Tensor)] = []
+        var seen = Set<String>()
+        try context.enqueue { index, buffers in
+            let layer = manifest.layers[index]
+            for (k, buffer) in buffers.enumerated() where k < layer.outputs.count && layer.outputs[k] >= 0 {
+                let name = manifest.values[layer.outputs[k]].name
+                guard candidates.contains(name), seen.insert(name).inserted else { continue }
+                captured.append((index, name, try TensorBytes.read(buffer.data, dataType: buffer.dataType, shape: buffer.shape)))
+            }
+        }
+        var produced: [String: Tensor] = [:]
+        for name in engine.outputNames {
+            guard let b = context.binding(name) else { throw DebugError.mismatch(tensor: name, reason: "the engine output has no buffer") }
+            produced[name] = try TensorBytes.read(b.data, dataType: b.dataType, shape: b.shape)
+        }
+        return (profile, produced, captured)
     }
 
     /// Compares two runners' outputs by name (for the ONNX Runtime columns).

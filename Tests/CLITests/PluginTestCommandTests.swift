@@ -38,10 +38,10 @@ final class PluginTestCommandTests: CLITestCase {
     }
 
     func testPastTheToleranceExitsTwo() throws {
-        // The sigmoid rounds differently from the reference's: nothing is within 0.
+        // The plugin computes a / (1 + e^-b), the reference a · Sigmoid(b): they round apart.
         let r = try pluginTest(["--atol", "0", "--rtol", "0", "--samples", "0"])
         XCTAssertEqual(r.status, 2, r.stderr)
-        XCTAssertTrue(r.stdout.contains("FAILED: 3 of 3 shapes outside tolerance"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("shapes outside tolerance"), r.stdout)
         XCTAssertTrue(r.stdout.contains("FAIL at ["), r.stdout)
     }
 

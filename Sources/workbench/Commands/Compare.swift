@@ -64,9 +64,10 @@ struct Compare: ParsableCommand {
         try inputs.save(feeds, output)
         let engine = try loadEngine.map { try Engine(contentsOf: URL(fileURLWithPath: $0), registry: registry) }
             ?? build(graph, shapes: feeds.arrays.mapValues(\.shape), registry: registry)
-        var report = try EngineComparison.run(graph: graph, engine: engine, feeds: feeds.arrays,
-                                              tolerance: tolerance.tolerance, markAll: markAll, registry: registry)
-        try addOnnxRuntime(&report, graph: graph, feeds: feeds, engine: engine)
+        let (ort, note) = try onnxRuntimeOutputs(feeds)
+        var report = try EngineComparison.run(graph: graph, engine: engine, feeds: feeds.arrays, tolerance: tolerance.tolerance,
+                                              markAll: markAll, registry: registry, onnxRuntime: ort)
+        report.onnxRuntimeNote = note
         return report
     }
 
@@ -86,19 +87,12 @@ struct Compare: ParsableCommand {
         return try Builder(config, registry: registry).build(graph).makeEngine()
     }
 
-    private func addOnnxRuntime(_ report: inout EngineComparisonReport, graph: Graph, feeds: NumPyArchive, engine: Engine) throws {
-        guard onnxrt else { report.onnxRuntimeNote = "skipped (--no-onnxrt)"; return }
-        if let reason = OnnxRuntimeRunner.unavailableReason() {
-            report.onnxRuntimeNote = "skipped: \(reason)"
-            return
-        }
-        let ort = try OnnxRuntimeRunner.run(model: model.onnx, feeds: feeds)
-        let names = graph.outputs.map(\.name)
-        let context = try engine.makeContext(profile: report.profile)
-        let produced = try context.run(feeds.arrays)
-        let reference = try ReferenceOutputs.run(graph, feeds.arrays)
-        report.engineVsOnnxRuntime = try EngineComparison.compareOutputs(produced, ort, names: names, tolerance: tolerance.tolerance)
-        report.referenceVsOnnxRuntime = try EngineComparison.compareOutputs(reference, ort, names: names, tolerance: tolerance.tolerance)
+    /// ONNX Runtime's outputs, or nil and why it did not run.
+    private func onnxRuntimeOutputs(_ feeds: NumPyArchive) throws -> ([String: Tensor]?, String?) {
+        guard onnxrt else { return (nil, "skipped (--no-onnxrt)") }
+        if let reason = OnnxRuntimeRunner.unavailableReason() { return (nil, "skipped: \(reason)") }
+        output.detail("running ONNX Runtime through \(OnnxRuntimeRunner.script.path)")
+        return (try OnnxRuntimeRunner.run(model: model.onnx, feeds: feeds), nil)
     }
 
     /// The table `compare` prints.

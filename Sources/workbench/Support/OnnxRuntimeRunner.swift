@@ -1,8 +1,6 @@
 import Foundation
 import IR
 import NumPy
-import Plugins
-import Reference
 
 /// ONNX Runtime through `scripts/ort_run.py` (never a Swift dependency): used
 /// by `compare` when `python3 -c 'import onnxruntime'` works.
@@ -54,9 +52,3 @@ enum OnnxRuntimeRunner {
     }
 }
 
-/// The reference executor's outputs (plugin nodes through the shared registry).
-enum ReferenceOutputs {
-    static func run(_ graph: Graph, _ feeds: [String: Tensor]) throws -> [String: Tensor] {
-        try ReferenceExecutor(graph: graph) { PluginRegistry.shared.referenceKernel(for: $0) }.run(feeds)
-    }
-}
