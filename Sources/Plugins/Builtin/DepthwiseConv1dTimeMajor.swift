@@ -47,12 +47,21 @@ extension DepthwiseConv1dPlugin {
             for f in frames {
                 let batch = f / to, o = f % to
                 let yr = yp + f * c
-                if let bias { yr.update(from: bias.floats, count: c) } else { yr.update(repeating: 0, count: c) }
-                let lo = max(0, pb - o), hi = min(k, t + pb - o)
-                if lo < hi {
-                    for j in lo..<hi {
-                        VectorMath.multiplyAdd(yr, taps + j * c, g + (batch * t + o + j - pb) * c, c)
-                    }
+                let lo = max(0, pb - o), hi = max(min(k, t + pb - o), max(0, pb - o))
+                let first = g + (batch * t + o - pb) * c  // frame o − pb; tap j reads first + j·c
+                var ch = 0
+                while ch + 8 <= c {
+                    // Eight channels accumulate in registers over the taps.
+                    var acc = bias.map { VectorMath.load($0.floats + ch) } ?? VectorMath.V()
+                    for j in lo..<hi { acc += VectorMath.load(taps + j * c + ch) * VectorMath.load(first + j * c + ch) }
+                    VectorMath.store(acc, yr + ch)
+                    ch += 8
+                }
+                while ch < c {
+                    var s = bias?.floats[ch] ?? 0
+                    for j in lo..<hi { s += taps[j * c + ch] * first[j * c + ch] }
+                    yr[ch] = s
+                    ch += 1
                 }
                 if act == .swish { VectorMath.swish(yr, c) } else { act.apply(yr, c) }
             }
