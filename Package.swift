@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["IR", "ONNX", "Reference", "_TestSupport"]),
         // End-to-end: committed model fixtures (Tests/Fixtures) run by the reference executor.
         .testTarget(name: "ModelTests", dependencies: ["IR", "ONNX", "Reference", "NumPy", "_TestSupport"]),
-        .testTarget(name: "DebuggingTests", dependencies: ["IR", "ONNX", "Debugging", "Builder", "Runtime", "Plugins", "Reference", "Kernels", "NumPy", "_TestSupport"]),
+        .testTarget(name: "DebuggingTests", dependencies: ["IR", "ONNX", "Debugging", "Builder", "Runtime", "Plugins", "Reference", "Passes", "Kernels", "NumPy", "_TestSupport"]),
         // Runs the built `workbench` binary: exit codes, one-line errors, output files.
         // Builds examples/SwishPlugin and loads it into the `workbench` binary with --plugins.
         .testTarget(name: "PluginLoadingTests", dependencies: ["workbench", "IR", "ONNX", "NumPy", "Plan", "Plugins", "Passes", "_TestSupport"]),

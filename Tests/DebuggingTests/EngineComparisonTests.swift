@@ -1,6 +1,7 @@
 import Builder
 import Debugging
 import IR
+import Passes
 import Plugins
 import Runtime
 import XCTest
@@ -12,7 +13,10 @@ final class EngineComparisonTests: XCTestCase {
         var profile = OptimizationProfile()
         profile.setDimensions("speech", min: [1, 16, 80], opt: [3, 45, 80], max: [4, 64, 80])
         profile.setDimensions("speech_lengths", min: [1], opt: [3], max: [4])
-        return try Builder(BuilderConfig(profiles: [profile], timingIterations: 1), registry: registry).build(graph).makeEngine()
+        // The conv module stays in [B, C, T] with its own GLU layer: the layer these tests break.
+        let fusions = Set(Surgeon.fusionNames).subtracting(["TimeMajorConv"])
+        return try Builder(BuilderConfig(profiles: [profile], timingIterations: 1, fusions: fusions), registry: registry)
+            .build(graph).makeEngine()
     }
 
     func feeds() throws -> [String: Tensor] {

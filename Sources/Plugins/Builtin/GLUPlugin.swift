@@ -7,7 +7,7 @@ import Kernels
 ///
 /// Input `X` with an even size along `axis`; output like `X` with that size halved.
 /// Attribute: `axis` (INT, default -1; negative counts from the end).
-/// The gate is eight lanes at a time with a polynomial `exp` (``VectorMath``).
+/// The gate is eight lanes at a time with a polynomial `exp` (``PluginMath``).
 public final class GLUPlugin: Plugin {
     public static let name = "GLU"
     public static let version = 1
@@ -54,7 +54,7 @@ public final class GLUPlugin: Plugin {
         let block = half * inner
         call.threads.parallelFor(outer) { o in
             let src = x.floats + o * 2 * block
-            VectorMath.gate(src, src + block, y.floats + o * block, block)
+            PluginMath.gate(src, src + block, y.floats + o * block, block)
         }
     }
 }

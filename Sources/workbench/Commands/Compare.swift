@@ -40,6 +40,7 @@ struct Compare: ParsableCommand {
     var threads = 1
 
     @OptionGroup var tolerance: ToleranceOptions
+    @OptionGroup var plugins: PluginOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -50,6 +51,7 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
+        try plugins.load(output)
         let report = try makeReport(registry: .shared)
         if output.json { try DebugFormat.printJSON(report) } else { print(Self.text(report, markAll: markAll)) }
         if !report.passed { throw ExitCode(2) }

@@ -74,6 +74,7 @@ struct PluginTest: ParsableCommand {
     var threads = 1
 
     @OptionGroup var tolerance: ToleranceOptions
+    @OptionGroup var plugins: PluginOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -90,6 +91,7 @@ struct PluginTest: ParsableCommand {
     }
 
     func run() throws {
+        try plugins.load(output)
         let report = try makeReport(registry: .shared)
         if output.json { try DebugFormat.printJSON(report) } else { print(Self.text(report)) }
         if !report.passed { throw ExitCode(2) }

@@ -6,7 +6,7 @@
 /// (The generic `SIMD8` rounding, clamping and conversion functions are not
 /// specialized well and run several times slower than this scalar form, which
 /// LLVM turns into vector code with selects.)
-enum VectorMath {
+enum PluginMath {
     typealias V = SIMD8<Float>
 
     /// `eˣ`, `x` clamped to [−87.3, 88.3] (no overflow to inf, no denormals).
