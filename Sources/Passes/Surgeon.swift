@@ -111,6 +111,8 @@ public enum Surgeon {
         ConvBatchNormFold(),
         // After BatchNorm folding and Swish: the depthwise Conv takes both.
         DepthwiseConvFusion(),
+        // The Conv2dSubsampling front end (its Reshape output then feeds the Linear that follows).
+        SubsamplingFusion(),
         LinearFusion(),
         // Scalar Mul/Div before or after a Linear, into its weights (after LinearFusion made the Linears).
         ScalarMulFold(),

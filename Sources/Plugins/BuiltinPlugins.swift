@@ -12,5 +12,6 @@ public enum BuiltinPlugins {
         RelPosAttentionPlugin.self,
         LengthMaskPlugin.self,
         DepthwiseConv1dPlugin.self,
+        Conv2dSubsamplingPlugin.self,
     ]
 }

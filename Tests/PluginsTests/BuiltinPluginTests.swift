@@ -16,7 +16,7 @@ final class BuiltinPluginTests: XCTestCase {
         // (the engine's own layers, user plugins) registered in this process.
         let names = Set(PluginRegistry(registeringBuiltins: true).all.map { $0.name })
         XCTAssertEqual(names, ["LayerNorm", "SkipLayerNorm", "Linear", "Swish", "Gelu", "Attention", "GLU",
-                               "RelPosAttention", "LengthMask", "DepthwiseConv1d"])
+                               "RelPosAttention", "LengthMask", "DepthwiseConv1d", "Conv2dSubsampling"])
         let shared = Set(PluginRegistry.shared.all.filter { $0.domain == workbenchDomain }.map { $0.name })
         XCTAssertTrue(names.isSubset(of: shared), "every built-in is in the shared registry")
     }
