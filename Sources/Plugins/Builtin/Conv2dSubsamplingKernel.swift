@@ -50,11 +50,11 @@ struct SubsamplingKernel: @unchecked Sendable {
         }
     }
 
-    /// The im2col rows of output frame r = (b, t): F'' rows of 9·C values, (kh, kw, c') order.
-    private func im2colFrame(_ r: Int) {
+    /// The im2col rows of output frame r = (b, t), at row `slot` of the block: F'' rows of 9·C values, (kh, kw, c') order.
+    private func im2colFrame(_ r: Int, slot: Int) {
         let (c, bi, t) = (g.c, r / g.t2, r % g.t2)
         for f in 0..<g.f2 {
-            let dst = col + (r * g.f2 + f) * g.k
+            let dst = col + (slot * g.f2 + f) * g.k
             for kh in 0..<3 {
                 let src = h + ((bi * g.t1 + 2 * t + kh) * g.f1 + 2 * f) * c
                 (dst + kh * 3 * c).update(from: src, count: 3 * c)
@@ -62,37 +62,46 @@ struct SubsamplingKernel: @unchecked Sendable {
         }
     }
 
-    /// Y[b, t, c·F'' + f] = relu(Z[(b, t, f), c] + b2[c]) for frame r = (b, t).
-    private func storeFrame(_ r: Int) {
+    /// Y[b, t, c·F'' + f] = relu(Z[(slot, f), c] + b2[c]) for frame r = (b, t) at block row `slot`.
+    private func storeFrame(_ r: Int, slot: Int) {
         let (c, f2) = (g.c, g.f2)
-        let zr = z + r * f2 * c, yr = y + r * c * f2
+        let zr = z + slot * f2 * c, yr = y + r * c * f2
         for ch in 0..<c {
             let bias = b2[ch], out = yr + ch * f2
             for f in 0..<f2 { out[f] = Swift.max(zr[f * c + ch] + bias, 0) }
         }
     }
 
-    /// Z[rows, C] = col[rows, 9C] · W2ᵀ for the `count` rows from `row`.
-    private func gemm(row: Int, count: Int) {
+    /// Z[slots, C] = col[slots, 9C] · W2ᵀ for the frames at block rows `slots`.
+    private func gemm(_ slots: Range<Int>) {
+        let (row, count) = (slots.lowerBound * g.f2, slots.count * g.f2)
         BLAS.sgemm(transA: false, transB: true, m: count, n: g.c, k: g.k, alpha: 1, a: col + row * g.k, lda: g.k,
                    b: w2t, ldb: g.k, beta: 0, c: z + row * g.c, ldc: g.c)
     }
 
-    /// Tactic `subsampling.gemm`: all im2col rows, one BLAS call with BLAS's threads, then the stores.
+    /// The frame blocks: `(first frame, frame count)`.
+    private var blocks: StrideTo<Int> { stride(from: 0, to: g.b * g.t2, by: g.blockFrames) }
+
+    /// Tactic `subsampling.gemm`: per block, im2col over threads, one BLAS call with BLAS's threads, the stores over threads.
     func batched(_ threads: ThreadPool) {
-        let frames = g.b * g.t2
-        threads.parallelChunks(frames) { rs in for r in rs { im2colFrame(r) } }
-        gemm(row: 0, count: g.rows)
-        threads.parallelChunks(frames) { rs in for r in rs { storeFrame(r) } }
+        for first in blocks {
+            let n = Swift.min(g.blockFrames, g.b * g.t2 - first)
+            threads.parallelChunks(n) { slots in for s in slots { im2colFrame(first + s, slot: s) } }
+            gemm(0..<n)
+            threads.parallelChunks(n) { slots in for s in slots { storeFrame(first + s, slot: s) } }
+        }
     }
 
-    /// Tactic `subsampling.panels`: frames split over threads, each doing its own im2col, GEMM and store.
+    /// Tactic `subsampling.panels`: per block, frames split over threads, each doing its own im2col, GEMM and store.
     func panels(_ threads: ThreadPool) {
-        threads.parallelChunks(g.b * g.t2) { rs in
-            guard !rs.isEmpty else { return }
-            for r in rs { im2colFrame(r) }
-            gemm(row: rs.lowerBound * g.f2, count: rs.count * g.f2)
-            for r in rs { storeFrame(r) }
+        for first in blocks {
+            let n = Swift.min(g.blockFrames, g.b * g.t2 - first)
+            threads.parallelChunks(n) { slots in
+                guard !slots.isEmpty else { return }
+                for s in slots { im2colFrame(first + s, slot: s) }
+                gemm(slots)
+                for s in slots { storeFrame(first + s, slot: s) }
+            }
         }
     }
 }

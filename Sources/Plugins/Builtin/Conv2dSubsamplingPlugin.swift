@@ -20,10 +20,11 @@ import Kernels
 /// The first convolution runs directly (one input channel) into a
 /// channels-last workspace; the second as im2col (rows are output positions
 /// `(b, t, f)`, columns `(kh, kw, c')`) times `W2` reordered the same way,
-/// with bias and ReLU applied while storing into `Y`'s order. Tactics:
-/// `subsampling.gemm` (one OpenBLAS call over all rows, BLAS threads) and
-/// `subsampling.panels` (rows `(b, t)` split over threads, each running its
-/// own im2col, single-threaded GEMM and store).
+/// with bias and ReLU applied while storing into `Y`'s order, one block of
+/// about 4096 rows at a time (so the workspace does not grow with B·T).
+/// Tactics: `subsampling.gemm` (one OpenBLAS call per block, BLAS threads)
+/// and `subsampling.panels` (each block's frames `(b, t)` split over threads,
+/// each running its own im2col, single-threaded GEMM and store).
 public final class Conv2dSubsamplingPlugin: Plugin {
     public static let name = "Conv2dSubsampling"
     public static let version = 1
@@ -110,6 +111,11 @@ struct Geometry {
     var k: Int { 9 * c }
     /// GEMM rows: B·T''·F''.
     var rows: Int { b * t2 * f2 }
+    /// Output frames `(b, t)` per block: the im2col matrix is built and multiplied one
+    /// block at a time (about 4096 rows, 9C·4096 floats), bounding the workspace.
+    var blockFrames: Int { Swift.max(1, Swift.min(b * t2, 4096 / Swift.max(f2, 1))) }
+    /// GEMM rows per block.
+    var blockRows: Int { blockFrames * f2 }
 
     /// Nil when X is too short for two convolutions.
     init?(x: [Int], c: Int) {
@@ -122,11 +128,11 @@ struct Geometry {
 
     static func padded(_ n: Int) -> Int { (n + 15) & ~15 }
     // Workspace regions, in floats: W1 as [9, C], W2 as [C, (kh, kw, c')], H as [B, T', F', C],
-    // the im2col matrix [rows, 9C] and the GEMM result [rows, C].
+    // the im2col matrix of one block [blockRows, 9C] and its GEMM result [blockRows, C].
     var w1Offset: Int { 0 }
     var w2Offset: Int { Self.padded(9 * c) }
     var hOffset: Int { w2Offset + Self.padded(c * k) }
     var colOffset: Int { hOffset + Self.padded(b * t1 * f1 * c) }
-    var zOffset: Int { colOffset + Self.padded(rows * k) }
-    var workspaceFloats: Int { zOffset + Self.padded(rows * c) }
+    var zOffset: Int { colOffset + Self.padded(blockRows * k) }
+    var workspaceFloats: Int { zOffset + Self.padded(blockRows * c) }
 }
