@@ -27,22 +27,12 @@ extension GraphEditor {
     /// nodes, or nil when a check fails. Returns how many were replaced.
     mutating func rewriteAll(_ pattern: Pattern, escaping: Set<String> = [],
                              rewrite: (inout GraphEditor, Match) throws -> [Node]?) rethrows -> Int {
-        guard case .node(let root) = pattern else { return 0 }
-        var count = 0
-        for i in liveIndices {
-            guard let n = node(i), n.domain == root.domain, root.ops.contains(n.opType),
-                  let m = match(pattern, root: i, escaping: escaping) else { continue }
-            guard let nodes = try rewrite(&self, m) else { continue }
-            replace(m.matched, with: nodes)
-            count += 1
-        }
-        return count
+        try replaceAll(pattern, escaping: escaping, with: rewrite)
     }
 
     /// The outputs of the matched node captured as `capture` (the root's when nil).
     func outputs(_ m: Match, _ capture: String? = nil) -> [String] {
-        let slot = capture.flatMap { m.nodes[$0] } ?? m.matched[0]
-        return node(slot)?.outputs ?? []
+        outputs(of: m, capture: capture)
     }
 
     /// A plugin node in ``workbenchDomain`` named after the root of `m`.
