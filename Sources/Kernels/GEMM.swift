@@ -135,6 +135,12 @@ public enum VectorMath {
         wb_sigmoid(n, x, y)
     }
 
+    /// `y = a · σ(g)` for `n` values (the GLU gate); `y` may equal `g` but not `a`.
+    public static func gate(_ a: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        wb_sigmoid(n, g, y)
+        for i in 0..<n { y[i] *= a[i] }
+    }
+
     /// True when the AVX2/FMA code paths run on this CPU.
     public static var usesAVX2: Bool { wb_cpu_has_avx2_fma() != 0 }
 

@@ -29,7 +29,7 @@ extension DepthwiseConv1dPlugin {
             }
             let xs = x.floats
             call.threads.parallelChunks(b * t) { rows in
-                for r in rows { PluginMath.gate(xs + r * 2 * c, xs + r * 2 * c + c, source + r * c, c) }
+                for r in rows { VectorMath.gate(xs + r * 2 * c, xs + r * 2 * c + c, source + r * c, c) }
             }
         } else {
             source = x.floats
@@ -52,9 +52,9 @@ extension DepthwiseConv1dPlugin {
                 var ch = 0
                 while ch + 8 <= c {
                     // Eight channels accumulate in registers over the taps.
-                    var acc = bias.map { PluginMath.load($0.floats + ch) } ?? PluginMath.V()
-                    for j in lo..<hi { acc += PluginMath.load(taps + j * c + ch) * PluginMath.load(first + j * c + ch) }
-                    PluginMath.store(acc, yr + ch)
+                    var acc = bias.map { Vector.load8($0.floats + ch) } ?? SIMD8<Float>()
+                    for j in lo..<hi { acc += Vector.load8(taps + j * c + ch) * Vector.load8(first + j * c + ch) }
+                    Vector.store8(acc, yr + ch)
                     ch += 8
                 }
                 while ch < c {
@@ -63,7 +63,7 @@ extension DepthwiseConv1dPlugin {
                     yr[ch] = s
                     ch += 1
                 }
-                if act == .swish { PluginMath.swish(yr, c) } else { act.apply(yr, c) }
+                act.apply(yr, c)
             }
         }
     }

@@ -54,7 +54,7 @@ public final class GLUPlugin: Plugin {
         let block = half * inner
         call.threads.parallelFor(outer) { o in
             let src = x.floats + o * 2 * block
-            PluginMath.gate(src, src + block, y.floats + o * block, block)
+            VectorMath.gate(src, src + block, y.floats + o * block, block)
         }
     }
 }
