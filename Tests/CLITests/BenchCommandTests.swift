@@ -1,32 +1,17 @@
 import Foundation
 import NumPy
 import XCTest
+import _TestSupport
 
 /// `workbench blas`, the OpenBLAS core selection at startup, and `workbench bench-server`.
 final class BenchCommandTests: CLITestCase {
     /// Runs `workbench` with extra environment variables and, optionally, text on stdin.
     func workbench(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [],
                    stdin: String? = nil) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = try CLI.binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         for key in removing + ["OPENBLAS_CORETYPE", "WORKBENCH_BLAS_CORETYPE"] { env[key] = nil }
         env.merge(environment) { $1 }
-        process.environment = env
-        let input = Pipe(), out = Pipe(), err = Pipe()
-        process.standardInput = input
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                          stderr: String(decoding: stderr, as: UTF8.self))
+        return try WorkbenchBinary.run(arguments, in: directory, environment: env, stdin: stdin ?? "")
     }
 
     /// `blas --info --json`'s core and how it was chosen.

@@ -2,61 +2,19 @@ import Foundation
 import IR
 import ONNX  // transitively available through the workbench target
 import XCTest
+import _TestSupport
 
 /// Runs the built `workbench` binary and captures what it prints.
 enum CLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = WorkbenchBinary.Result
 
-    /// The `workbench` executable SwiftPM built next to this test bundle.
-    ///
-    /// `swift test` puts the test bundle (`workbenchPackageTests.xctest`) and
-    /// the products in the same directory of whatever `--scratch-path` was
-    /// used, so the binary is looked up beside the running test bundle; the
-    /// `WORKBENCH_BINARY` environment variable overrides the search.
-    static func binary() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["WORKBENCH_BINARY"] {
-            return URL(fileURLWithPath: path)
-        }
-        var directories: [URL] = []
-        if let exe = Bundle.main.executableURL { directories.append(exe.resolvingSymlinksInPath().deletingLastPathComponent()) }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            directories.append(bundle.bundleURL.deletingLastPathComponent())  // macOS: the .xctest is a directory
-        }
-        directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent())
-        for dir in directories {
-            let candidate = dir.appendingPathComponent("workbench")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        throw MissingBinary("no workbench binary next to the test bundle (looked in \(directories.map(\.path)))")
-    }
+    /// The `workbench` executable SwiftPM built next to this test bundle (``WorkbenchBinary/locate()``).
+    static func binary() throws -> URL { try WorkbenchBinary.locate() }
 
     /// Runs `workbench` with `arguments` in `directory`.
     static func run(_ arguments: [String], in directory: URL) throws -> Result {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting, so a full pipe cannot block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        try WorkbenchBinary.run(arguments, in: directory)
     }
-}
-
-/// Not a skip: a missing binary fails the test with this message.
-struct MissingBinary: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
 }
 
 /// Small models written with ``ONNXExporter`` for the command tests.

@@ -1,14 +1,11 @@
 import Foundation
 import XCTest
+import _TestSupport
 
 /// Runs the built `workbench` binary (found beside the test bundle, or at
 /// `$WORKBENCH_BINARY`) in a scratch directory.
 class WorkbenchProcessTestCase: XCTestCase {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = WorkbenchBinary.Result
 
     var directory: URL!
 
@@ -23,34 +20,10 @@ class WorkbenchProcessTestCase: XCTestCase {
 
     func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
-    static func binary() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["WORKBENCH_BINARY"] { return URL(fileURLWithPath: path) }
-        var directories: [URL] = []
-        if let exe = Bundle.main.executableURL { directories.append(exe.resolvingSymlinksInPath().deletingLastPathComponent()) }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            directories.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent())
-        for dir in directories where FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("workbench").path) {
-            return dir.appendingPathComponent("workbench")
-        }
-        throw TestSetupError("no workbench binary next to the test bundle (looked in \(directories.map(\.path)))")
-    }
+    static func binary() throws -> URL { try WorkbenchBinary.locate() }
 
     func workbench(_ arguments: String...) throws -> Result {
-        let process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        try WorkbenchBinary.run(arguments, in: directory)
     }
 
     /// Asserts a run failed with status 1 and one `error:` line containing every fragment.
