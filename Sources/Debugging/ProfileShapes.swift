@@ -69,7 +69,7 @@ extension ShapeProfile {
         var out = [ShapeSample(label: "min", shapes: min), ShapeSample(label: "opt", shapes: opt),
                    ShapeSample(label: "max", shapes: max)]
         let ranges = try keyRanges(inputs)
-        var g = SampleGenerator(seed: seed)
+        var g = SplitMix64(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B)  // shape draws: a stream of their own
         for k in 0..<Swift.max(random, 0) {
             var values: [String: Int] = [:]
             for (key, r) in ranges.sorted(by: { $0.key < $1.key }) {
@@ -110,18 +110,7 @@ extension ShapeProfile {
     }
 }
 
-/// SplitMix64 for shape draws (seeded, the same on every machine).
-struct SampleGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed ^ 0x5DEE_CE66_D1CE_4E5B }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A random odd value in `r`, or its lower bound when `r` holds no odd value or one value.
     mutating func odd(in r: ClosedRange<Int>) -> Int {
         guard r.lowerBound < r.upperBound else { return r.lowerBound }
