@@ -6,8 +6,14 @@ extension Plugin {
     /// at the inputs' concrete shapes, and workspace for `tactic`. This is how
     /// the reference executor, tests and `plugin test` run a plugin outside an
     /// engine; it allocates, so it is not the engine's path.
-    public func run(_ inputs: [Tensor?], tactic: String? = nil, threads: ThreadPool = ThreadPool(threads: 1)) throws -> [Tensor] {
+    ///
+    /// With `packWeights` (the default) every input goes through
+    /// ``pack(constant:input:)`` first, as the builder does with constant
+    /// inputs, so the kernel sees the layouts an engine gives it.
+    public func run(_ inputs: [Tensor?], tactic: String? = nil, threads: ThreadPool = ThreadPool(threads: 1),
+                    packWeights: Bool = true) throws -> [Tensor] {
         let types = try outputTypes(inputs.map { $0.map { ValueType($0.dataType, Shape($0.shape)) } })
+        let inputs = packWeights ? try inputs.enumerated().map { k, t in try t.flatMap { try pack(constant: $0, input: k) } ?? t } : inputs
         var outputs: [Tensor] = []
         for (k, t) in types.enumerated() {
             guard let sizes = t.shape?.staticSizes else {

@@ -33,8 +33,9 @@ final class GEMMTacticTests: XCTestCase {
         VectorMath.forcePortable(portable)
         defer { VectorMath.forcePortable(false) }
         // (70 rows: the streaming tactic runs as panels.n beyond GEMM.streamRowLimit.)
+        // (N a multiple of 16: W is packed and also runs as gemm.packed.)
         let shapes: [(m: Int, n: Int, k: Int)] = [(1, 13, 5), (3, 37, 1), (17, 40, 33), (64, 21, 19), (70, 21, 19),
-                                                  (3, 16, 64), (1, 1, 1)]
+                                                  (3, 16, 64), (1, 1, 1), (13, 48, 300), (7, 32, 513)]
         for (si, s) in shapes.enumerated() {
             let x = TestTensors.uniform([s.m, s.k], in: -2...2, seed: UInt64(10 + si))
             let w = TestTensors.uniform([s.k, s.n], seed: UInt64(20 + si))
@@ -44,9 +45,17 @@ final class GEMMTacticTests: XCTestCase {
                 let plugin = try LinearPlugin(attributes: ["activation": .string(act), "alpha": .float(0.5)])
                 for tactic in GEMM.Tactic.allCases {
                     for threads in [1, 2] {
-                        let got = try plugin.run([x, w, b, r], tactic: tactic.rawValue, threads: ThreadPool(threads: threads))[0]
+                        let got = try plugin.run([x, w, b, r], tactic: tactic.rawValue, threads: ThreadPool(threads: threads),
+                                                 packWeights: false)[0]
                         N.assertClose(got, want, "\(tactic.rawValue) \(s) \(act) \(threads) threads portable=\(portable)")
                     }
+                }
+                guard s.n % PackedGEMM.panelWidth == 0 else { continue }
+                XCTAssertEqual(plugin.tactics(inputShapes: [[s.m, s.k], PackedGEMM.packedShape(k: s.k, n: s.n)]),
+                               [LinearPlugin.packedTactic])
+                for threads in [1, 2] {
+                    let got = try plugin.run([x, w, b, r], threads: ThreadPool(threads: threads))[0]
+                    N.assertClose(got, want, "gemm.packed \(s) \(act) \(threads) threads portable=\(portable)")
                 }
             }
         }

@@ -25,6 +25,23 @@ void wb_sgemm_stream(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                      const float *b, ptrdiff_t ldb,
                      float *c, ptrdiff_t ldc);
 
+/// Floats of B [k×n] packed for wb_sgemm_packed_tile: ceil(n/16) panels of k×16.
+size_t wb_packed_b_floats(ptrdiff_t k, ptrdiff_t n);
+
+/// Packs B into panels of 16 columns (panel j: k rows of 16 contiguous
+/// floats, zero past n). transposed = 0: B is k×n row-major (row stride ldb);
+/// 1: B is given as Bᵀ, n×k row-major (row stride ldb).
+void wb_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb, int transposed, float *packed);
+
+/// C[0..m, panel0·16 ..< (panel0+panels)·16 ∩ n] = A[m×k] · B for the packed
+/// B of wb_pack_b (C is overwritten). K runs in blocks of kc (≤ 0: all of K).
+/// A's block is copied into thread-local scratch (allocated once per thread
+/// and size). Returns 0, or -1 when that scratch cannot be allocated.
+int wb_sgemm_packed_tile(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                         const float *a, ptrdiff_t lda,
+                         const float *packed, ptrdiff_t panel0, ptrdiff_t panels, ptrdiff_t kc,
+                         float *c, ptrdiff_t ldc);
+
 /// The GEMM epilogue on an m×n block of C (row stride ldc), in this order:
 /// C = act(alpha·C + bias[j]) + residual[i, j]. bias (n values) and residual
 /// (row stride ldr) may be NULL. act: 0 none, 1 relu, 2 swish, 3 sigmoid.

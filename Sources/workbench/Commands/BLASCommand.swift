@@ -31,6 +31,11 @@ struct BLASCommand: ParsableCommand {
     @Option(name: .customLong("iterations"), help: "Timed samples per shape; the median is reported.")
     var iterations = 5
 
+    @Option(name: .customLong("kernel"), help: ArgumentHelp(
+        "The GEMM to time: openblas (one call, OpenBLAS's threads), packed (the workbench's packed-weight kernel on its own pool of --threads workers), or all (both, samples interleaved).",
+        valueName: "openblas|packed|all"))
+    var kernel: GEMMKernelChoice = .openblas
+
     @Flag(name: .customLong("info"), help: "Only print the OpenBLAS core, build and threads (no timing).")
     var info = false
 
@@ -58,10 +63,13 @@ struct BLASCommand: ParsableCommand {
         if todo.isEmpty && !info { todo = [GEMMShape(m: 4096, n: 4096, k: 4096)] }
         if info { todo = [] }
         var results: [GEMMThroughput] = []
+        let kernels: [GEMMKernel] = kernel == .all ? [.openblas, .packed] : [kernel == .packed ? .packed : .openblas]
+        let pool = ThreadPool(threads: threads ?? BLAS.threads)
         for shape in todo {
-            let r = GEMMThroughput.measure(shape, samples: iterations)
-            output.detail("\(shape): \(String(format: "%.1f", r.gflops)) GFLOP/s (\(r.callsPerSample) calls per sample)")
-            results.append(r)
+            for r in GEMMThroughput.measure(shape, kernels: kernels, pool: pool, samples: iterations) {
+                output.detail("\(shape) \(r.kernel): \(String(format: "%.1f", r.gflops)) GFLOP/s (\(r.callsPerSample) calls per sample)")
+                results.append(r)
+            }
         }
         let report = BLASReport(blasCore: BLAS.coreName, blasConfig: BLAS.config, threads: BLAS.threads,
                                 coreTypeRequest: BLASCoreSelection.describeRequest(), results: results)
@@ -92,6 +100,8 @@ struct GEMMShape: Encodable, CustomStringConvertible {
 /// One shape's measured sgemm throughput.
 struct GEMMThroughput: Encodable {
     var shape: GEMMShape
+    /// `openblas` or `packed`.
+    var kernel: String
     /// At the median sample's time per call.
     var gflops: Double
     /// At the fastest sample's time per call (on a shared machine, the closer to the roof).
@@ -99,37 +109,59 @@ struct GEMMThroughput: Encodable {
     var medianSecondsPerCall: Double
     var callsPerSample: Int
 
-    /// One untimed call, then `samples` samples of repeated calls lasting ≥ 50 ms each.
-    static func measure(_ shape: GEMMShape, samples: Int) -> GEMMThroughput {
+    /// For each kernel: one untimed call, then `samples` samples of repeated calls lasting ≥ 50 ms
+    /// each; the kernels' samples alternate so that load on the machine biases none of them.
+    static func measure(_ shape: GEMMShape, kernels: [GEMMKernel], pool: ThreadPool, samples: Int) -> [GEMMThroughput] {
         let (m, n, k) = (shape.m, shape.n, shape.k)
         var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
         for i in a.indices { a[i] = Float(i % 13) * 0.01 - 0.06 }
         for i in b.indices { b[i] = Float(i % 7) * 0.02 - 0.06 }
+        let packed = kernels.contains(.packed) ? PackedGEMM.pack(b, k: k, n: n) : []
         let clock = ContinuousClock()
-        func call(_ times: Int) -> Double {
+        func call(_ kernel: GEMMKernel, _ times: Int) -> Double {
             let start = clock.now
             a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
+                (kernel == .packed ? packed : b).withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
                         for _ in 0..<times {
-                            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
-                                       a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
-                                       beta: 0, c: pc.baseAddress!, ldc: n)
+                            if kernel == .packed {
+                                PackedGEMM.run(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, packed: pb.baseAddress!,
+                                               c: pc.baseAddress!, ldc: n, epilogue: GEMM.Epilogue(), threads: pool)
+                            } else {
+                                BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                                           a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
+                                           beta: 0, c: pc.baseAddress!, ldc: n)
+                            }
                         }
                     }
                 }
             }
             return Milliseconds(clock.now - start).value / 1000
         }
-        let first = max(call(1), 1e-7)
-        let calls = max(1, Int((0.05 / first).rounded(.up)))
-        let perCall = (0..<samples).map { _ in call(calls) / Double(calls) }.sorted()
-        let median = (perCall[(samples - 1) / 2] + perCall[samples / 2]) / 2
-        return GEMMThroughput(shape: shape, gflops: shape.flops / median / 1e9, bestGflops: shape.flops / perCall[0] / 1e9,
-                              medianSecondsPerCall: median,
-                              callsPerSample: calls)
+        let calls = kernels.map { kernel in max(1, Int((0.05 / max(call(kernel, 1), 1e-7)).rounded(.up))) }
+        var perCall = kernels.map { _ in [Double]() }
+        for _ in 0..<samples {
+            for (i, kernel) in kernels.enumerated() { perCall[i].append(call(kernel, calls[i]) / Double(calls[i])) }
+        }
+        return kernels.indices.map { i in
+            let sorted = perCall[i].sorted()
+            let median = (sorted[(samples - 1) / 2] + sorted[samples / 2]) / 2
+            return GEMMThroughput(shape: shape, kernel: kernels[i].rawValue, gflops: shape.flops / median / 1e9,
+                                  bestGflops: shape.flops / sorted[0] / 1e9, medianSecondsPerCall: median,
+                                  callsPerSample: calls[i])
+        }
     }
+}
+
+/// What `workbench blas --kernel` selects.
+enum GEMMKernelChoice: String, ExpressibleByArgument, CaseIterable {
+    case openblas, packed, all
+}
+
+/// A GEMM implementation `workbench blas` times.
+enum GEMMKernel: String, Encodable {
+    case openblas, packed
 }
 
 /// What `workbench blas` prints.
@@ -145,10 +177,11 @@ struct BLASReport: Encodable {
         var lines = ["OpenBLAS core: \(blasCore) (\(coreTypeRequest))", "OpenBLAS build: \(blasConfig)",
                      "Threads: \(threads)"]
         if !results.isEmpty {
-            lines.append("     shape (MxNxK)  GFLOP/s (median)  GFLOP/s (best)   ms/call (median)")
+            lines.append("     shape (MxNxK)    kernel  GFLOP/s (median)  GFLOP/s (best)   ms/call (median)")
             for r in results {
                 let shape = String(repeating: " ", count: max(0, 18 - r.shape.description.count)) + r.shape.description
-                lines.append(shape + String(format: " %17.1f %15.1f %18.3f", r.gflops, r.bestGflops, r.medianSecondsPerCall * 1000))
+                let kernel = String(repeating: " ", count: max(0, 10 - r.kernel.count)) + r.kernel
+                lines.append(shape + kernel + String(format: " %17.1f %15.1f %18.3f", r.gflops, r.bestGflops, r.medianSecondsPerCall * 1000))
             }
         }
         return lines.joined(separator: "\n")

@@ -1,0 +1,179 @@
+// The packed-weight GEMM: C = A·B with B packed once (at build time) into
+// panels of 16 columns, each panel k×16 contiguous floats (zero past n).
+//
+// One call computes one tile of C: rows [0, m) of A against `panels`
+// consecutive panels. K is split into blocks of `kc`; for each block the
+// tile's rows of A are copied into 6-row micro-panels (thread-local scratch,
+// allocated once per thread), and a 6×16 register block of C runs the whole
+// k-block per (panel, row group), so the 16·kc panel slice stays in L1 while
+// the row groups pass over it and A's block stays in L2. For a few rows the
+// panel is read exactly once, front to back: the weights stream at memory
+// speed, which is what bounds the small batches.
+#include "CKernels.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define NR 16
+#define MR 6
+
+size_t wb_packed_b_floats(ptrdiff_t k, ptrdiff_t n) {
+    if (k <= 0 || n <= 0) return 0;
+    return (size_t)((n + NR - 1) / NR) * NR * (size_t)k;
+}
+
+void wb_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb, int transposed, float *packed) {
+    ptrdiff_t panels = (n + NR - 1) / NR;
+    for (ptrdiff_t j = 0; j < panels; j++) {
+        float *dst = packed + j * NR * k;
+        ptrdiff_t j0 = j * NR, w = n - j0 < NR ? n - j0 : NR;
+        for (ptrdiff_t p = 0; p < k; p++) {
+            float *row = dst + p * NR;
+            for (ptrdiff_t q = 0; q < w; q++)
+                row[q] = transposed ? b[(j0 + q) * ldb + p] : b[p * ldb + j0 + q];
+            for (ptrdiff_t q = w; q < NR; q++) row[q] = 0;
+        }
+    }
+}
+
+// Thread-local scratch for A's micro-panels (grown, never shrunk).
+static _Thread_local float *scratch;
+static _Thread_local size_t scratchFloats;
+
+static float *a_scratch(size_t floats) {
+    if (floats > scratchFloats) {
+        free(scratch);
+        size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
+        scratch = aligned_alloc(64, bytes);
+        scratchFloats = scratch ? floats : 0;
+    }
+    return scratch;
+}
+
+// A[rows, p0..p0+kc) → micro-panels of MR rows: element (r, p) at [g·MR·kc + p·MR + r], zero rows past m.
+static void pack_a(ptrdiff_t m, ptrdiff_t kc, const float *a, ptrdiff_t lda, float *dst) {
+    for (ptrdiff_t g = 0; g < m; g += MR) {
+        ptrdiff_t rows = m - g < MR ? m - g : MR;
+        float *out = dst + g * kc;
+        for (ptrdiff_t p = 0; p < kc; p++) {
+            ptrdiff_t r = 0;
+            for (; r < rows; r++) out[p * MR + r] = a[(g + r) * lda + p];
+            for (; r < MR; r++) out[p * MR + r] = 0;
+        }
+    }
+}
+
+static void block_portable(int rows, int w, ptrdiff_t kc, const float *ap, const float *bp,
+                           float *c, ptrdiff_t ldc, int accumulate) {
+    float acc[MR][NR];
+    memset(acc, 0, sizeof acc);
+    for (ptrdiff_t p = 0; p < kc; p++)
+        for (int r = 0; r < rows; r++)
+            for (int q = 0; q < NR; q++) acc[r][q] += ap[p * MR + r] * bp[p * NR + q];
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < w; q++) c[r * ldc + q] = accumulate ? c[r * ldc + q] + acc[r][q] : acc[r][q];
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define AVX2 __attribute__((target("avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+
+// One R×16 block of C over kc steps; w < 16 stores through a lane mask.
+INLINE AVX2 void block(int R, int full, ptrdiff_t kc, const float *ap, const float *bp,
+                       float *c, ptrdiff_t ldc, int accumulate, __m256i m0, __m256i m1) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (ptrdiff_t p = 0; p < kc; p++) {
+        _mm_prefetch((const char *)(bp + 8 * NR), _MM_HINT_T0);
+        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), av;
+        av = _mm256_broadcast_ss(ap + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
+        if (R > 1) { av = _mm256_broadcast_ss(ap + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11); }
+        if (R > 2) { av = _mm256_broadcast_ss(ap + 2); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21); }
+        if (R > 3) { av = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31); }
+        if (R > 4) { av = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41); }
+        if (R > 5) { av = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51); }
+        ap += MR;
+        bp += NR;
+    }
+    __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int r = 0; r < R; r++) {
+        float *cr = c + r * ldc;
+        __m256 v0 = acc[r][0], v1 = acc[r][1];
+        if (full) {
+            if (accumulate) { v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cr)); v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cr + 8)); }
+            _mm256_storeu_ps(cr, v0);
+            _mm256_storeu_ps(cr + 8, v1);
+        } else {
+            if (accumulate) {
+                v0 = _mm256_add_ps(v0, _mm256_maskload_ps(cr, m0));
+                v1 = _mm256_add_ps(v1, _mm256_maskload_ps(cr + 8, m1));
+            }
+            _mm256_maskstore_ps(cr, m0, v0);
+            _mm256_maskstore_ps(cr + 8, m1, v1);
+        }
+    }
+}
+
+#define ROWS(full)                                                                   \
+    switch (rows) {                                                                  \
+    case 6: block(6, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
+    case 5: block(5, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
+    case 4: block(4, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
+    case 3: block(3, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
+    case 2: block(2, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
+    default: block(1, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;          \
+    }
+
+static AVX2 void panel_avx2(ptrdiff_t m, ptrdiff_t w, ptrdiff_t kc, const float *apack, const float *bp,
+                            float *c, ptrdiff_t ldc, int accumulate) {
+    __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)w), lanes);
+    __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)w - 8), lanes);
+    for (ptrdiff_t g = 0; g < m; g += MR) {
+        int rows = (int)(m - g < MR ? m - g : MR);
+        const float *ap = apack + g * kc;
+        float *cc = c + g * ldc;
+        if (w == NR) { ROWS(1) } else { ROWS(0) }
+    }
+}
+#endif
+
+static void panel_portable(ptrdiff_t m, ptrdiff_t w, ptrdiff_t kc, const float *apack, const float *bp,
+                           float *c, ptrdiff_t ldc, int accumulate) {
+    for (ptrdiff_t g = 0; g < m; g += MR) {
+        int rows = (int)(m - g < MR ? m - g : MR);
+        block_portable(rows, (int)w, kc, apack + g * kc, bp, c + g * ldc, ldc, accumulate);
+    }
+}
+
+int wb_sgemm_packed_tile(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                         const float *packed, ptrdiff_t panel0, ptrdiff_t panels, ptrdiff_t kc,
+                         float *c, ptrdiff_t ldc) {
+    if (m <= 0 || panels <= 0) return 0;
+    if (kc <= 0 || kc > k) kc = k;
+    ptrdiff_t mPadded = (m + MR - 1) / MR * MR;
+    if (k == 0) {
+        for (ptrdiff_t j = panel0 * NR; j < n && j < (panel0 + panels) * NR; j++)
+            for (ptrdiff_t i = 0; i < m; i++) c[i * ldc + j] = 0;
+        return 0;
+    }
+    float *apack = a_scratch((size_t)(mPadded * kc));
+    if (!apack) return -1;
+#if defined(__x86_64__)
+    int avx2 = wb_cpu_has_avx2_fma();
+#endif
+    for (ptrdiff_t p0 = 0; p0 < k; p0 += kc) {
+        ptrdiff_t kb = k - p0 < kc ? k - p0 : kc;
+        pack_a(m, kb, a + p0, lda, apack);
+        for (ptrdiff_t j = panel0; j < panel0 + panels; j++) {
+            ptrdiff_t col = j * NR, w = n - col < NR ? n - col : NR;
+            if (w <= 0) break;
+            const float *bp = packed + j * NR * k + p0 * NR;
+#if defined(__x86_64__)
+            if (avx2) { panel_avx2(m, w, kb, apack, bp, c + col, ldc, p0 > 0); continue; }
+#endif
+            panel_portable(m, w, kb, apack, bp, c + col, ldc, p0 > 0);
+        }
+    }
+    return 0;
+}

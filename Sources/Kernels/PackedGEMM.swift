@@ -1,0 +1,104 @@
+import CKernels
+
+/// The workbench's own GEMM for constant weights: `B` is packed once, at
+/// build time, into panels of 16 columns (panel `j` holds `k` rows of 16
+/// contiguous floats, zero past `n`), and each run computes
+///
+///     C ← epilogue(A·B)
+///
+/// as a grid of tiles (rows × panels) spread over the pool's workers. A
+/// tile runs K in blocks of ``Tiling/kc``: A's block is copied into 6-row
+/// micro-panels and a 6×16 block of C lives in registers for the whole
+/// k-block (AVX2/FMA when the CPU has it, a portable loop otherwise). For a
+/// few rows each panel is read exactly once, front to back, so the weights
+/// stream at memory speed. The epilogue runs on each tile while it is in cache.
+///
+/// Unlike ``GEMM``'s OpenBLAS tactics nothing is packed per call (OpenBLAS
+/// re-packs `B` on every call) and the thread split is ours: one BLAS-free
+/// loop, no oversubscription.
+public enum PackedGEMM {
+    /// Columns per panel.
+    public static let panelWidth = 16
+
+    /// The number of floats of `B` [k × n] once packed.
+    public static func packedCount(k: Int, n: Int) -> Int { Int(wb_packed_b_floats(k, n)) }
+
+    /// The packed tensor's shape, `[panels, k, 16]`.
+    public static func packedShape(k: Int, n: Int) -> [Int] { [(n + panelWidth - 1) / panelWidth, k, panelWidth] }
+
+    /// Packs `B` [k × n] (row stride `ldb`), or `Bᵀ` [n × k] when `transposed`,
+    /// into `packed` (``packedCount(k:n:)`` floats).
+    public static func pack(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k: Int, n: Int,
+                            into packed: UnsafeMutablePointer<Float>) {
+        guard k > 0, n > 0 else { return }
+        wb_pack_b(k, n, b, ldb, transposed ? 1 : 0, packed)
+    }
+
+    /// Packs a row-major `B` [k × n] (or `Bᵀ` [n × k] when `transposed`) into a new array.
+    public static func pack(_ b: [Float], k: Int, n: Int, transposed: Bool = false) -> [Float] {
+        var out = [Float](repeating: 0, count: packedCount(k: k, n: n))
+        b.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                pack(s, ldb: transposed ? k : n, transposed: transposed, k: k, n: n, into: d)
+            }
+        }
+        return out
+    }
+
+    /// How one call splits its work: tiles of ``rows`` rows × ``panels`` panels, K in blocks of ``kc``.
+    public struct Tiling: Sendable, Equatable, CustomStringConvertible {
+        public var rows: Int
+        public var panels: Int
+        public var kc: Int
+
+        public init(rows: Int, panels: Int, kc: Int) { (self.rows, self.panels, self.kc) = (rows, panels, kc) }
+
+        /// The tiling for `m × n × k` on `threads` workers: K blocks of 256 (all of K up to 384, or for
+        /// ≤ 6 rows, where B is streamed once), tiles of up to 96 rows × 16 panels, made smaller until
+        /// there are at least four tiles per worker.
+        public static func choose(m: Int, n: Int, k: Int, threads: Int) -> Tiling {
+            let panelCount = max(1, (n + panelWidth - 1) / panelWidth)
+            let kc = (m <= 6 || k <= 384) ? max(k, 1) : 256
+            var rows = min(m, 96), panels = min(panelCount, 16)
+            func tiles() -> Int { ((m + rows - 1) / rows) * ((panelCount + panels - 1) / panels) }
+            while threads > 1 && tiles() < 4 * threads {
+                if rows > 24 { rows = (rows / 2 + 5) / 6 * 6 } else if panels > 2 { panels = (panels + 1) / 2 } else { break }
+            }
+            return Tiling(rows: max(rows, 1), panels: max(panels, 1), kc: kc)
+        }
+
+        public var description: String { "\(rows)x\(panels * PackedGEMM.panelWidth) kc \(kc)" }
+    }
+
+    /// Computes `C ← epilogue(A·B)` for the packed `B` of ``pack(_:ldb:transposed:k:n:into:)``.
+    ///
+    /// `A` is `m × k` (row stride `lda`), `C` is `m × n` (row stride `ldc`);
+    /// `c` must not alias `a` or `packed` (it may alias the residual element for element).
+    /// Nothing is allocated per call but A's block scratch, once per thread.
+    public static func run(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                           packed: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                           epilogue: GEMM.Epilogue, threads: ThreadPool, tiling: Tiling? = nil) {
+        guard m > 0, n > 0 else { return }
+        let t = tiling ?? Tiling.choose(m: m, n: n, k: k, threads: threads.threads)
+        let panelCount = (n + panelWidth - 1) / panelWidth
+        let rowBlocks = (m + t.rows - 1) / t.rows, colBlocks = (panelCount + t.panels - 1) / t.panels
+        let tiles = rowBlocks * colBlocks
+        let workers = min(threads.threads, tiles)
+        threads.parallelFor(workers) { w in
+            var tile = w
+            while tile < tiles {
+                let (rb, cb) = (tile / colBlocks, tile % colBlocks)
+                let r0 = rb * t.rows, rows = min(t.rows, m - r0)
+                let p0 = cb * t.panels, panels = min(t.panels, panelCount - p0)
+                let status = wb_sgemm_packed_tile(rows, n, k, a + r0 * lda, lda, packed, p0, panels, t.kc,
+                                                  c + r0 * ldc, ldc)
+                // The only failure is the per-thread scratch allocation (a few hundred KB).
+                precondition(status == 0, "PackedGEMM: out of memory for the A block")
+                let cols = (p0 * panelWidth)..<min(n, (p0 + panels) * panelWidth)
+                epilogue.apply(c, ldc: ldc, rows: r0..<(r0 + rows), cols: cols)
+                tile += workers
+            }
+        }
+    }
+}
