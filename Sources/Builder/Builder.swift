@@ -68,6 +68,14 @@ public final class Builder {
                 manifest.layers[i].tacticMs[p] = ms
                 log("profile \(p) layer \(layer.name) [\(layer.plugin)]: \(tactic)" + (ms.map { String(format: " %.4f ms", $0) } ?? "")
                     + (selector.lastCandidates.count > 1 ? " of " + selector.lastCandidates.joined(separator: ", ") : ""))
+                guard ms != nil, config.tacticShapes == .minOptMax else { continue }
+                let buckets = try selector.buckets(layer: i, sets: sets, opt: (tactic, ms))
+                if !buckets.isEmpty {
+                    if manifest.layers[i].tacticBuckets == nil { manifest.layers[i].tacticBuckets = profiles.map { _ in [] } }
+                    manifest.layers[i].tacticBuckets?[p] = buckets
+                    log("profile \(p) tactics of \(layer.name) by output size: " + buckets.map { b in
+                        "\(b.tactic) up to \(b.upTo == Int.max ? "max" : String(b.upTo))" }.joined(separator: ", "))
+                }
             }
             for (i, layer) in manifest.layers.enumerated() where layer.stage == "shape" { manifest.layers[i].tactics[p] = "reference" }
         }
@@ -153,9 +161,12 @@ public final class Builder {
             let result = planner.plan()
             var workspace = 0
             for (i, layer) in manifest.layers.enumerated() where layer.stage == "run" {
+                let tactics = Set([layer.tactics[p]] + (layer.tacticBuckets.map { p < $0.count ? $0[p].map(\.tactic) : [] } ?? []))
                 for r in sets {
                     let shapes = layer.inputs.map { $0 >= 0 ? r.shapes[$0] ?? [] : [] }
-                    workspace = max(workspace, program.plugins[i].workspaceSize(inputShapes: shapes, tactic: layer.tactics[p]))
+                    for tactic in tactics {
+                        workspace = max(workspace, program.plugins[i].workspaceSize(inputShapes: shapes, tactic: tactic))
+                    }
                 }
             }
             manifest.profiles[p].offsets = result.offsets

@@ -54,6 +54,10 @@ public struct BuilderConfig: Sendable {
     public var timingIterations: Int
     /// The fusions the surgeon runs (nil: all of them).
     public var fusions: Set<String>?
+    /// Where tactics are timed: at each profile's opt shapes only, or also at
+    /// its min and max shapes, so that a layer whose fastest tactic changes
+    /// across the profile gets one tactic per range of sizes.
+    public var tacticShapes: TacticShapes = .minOptMax
     /// Receives progress and `--verbose` lines (the chosen tactics and their times).
     public var log: (@Sendable (String) -> Void)?
 
@@ -68,6 +72,14 @@ public struct BuilderConfig: Sendable {
         self.timingIterations = max(1, timingIterations)
         self.fusions = fusions
         self.log = log
+    }
+
+    /// Where the builder times tactics.
+    public enum TacticShapes: String, Sendable, CaseIterable {
+        /// The profile's opt shapes only (TensorRT's behaviour): one tactic per layer and profile.
+        case opt
+        /// Also min and max (timed only for layers with more than one candidate).
+        case minOptMax = "all"
     }
 
     /// Appends a profile; returns its index.

@@ -71,6 +71,35 @@ struct TacticSelector {
         return best
     }
 
+    /// Times layer `index` also at the profile's min and max shapes (`sets`
+    /// is min, opt, max) and, when the fastest tactic differs, returns one
+    /// bucket per sampled size: each covers sizes up to the geometric mean of
+    /// its sample and the next one (the last is open-ended). Empty when one
+    /// tactic wins everywhere.
+    mutating func buckets(layer index: Int, sets: [ShapeResolution], opt: (String, Double?)) throws -> [ManifestTacticBucket] {
+        let layer = program.manifest.layers[index]
+        func size(_ r: ShapeResolution) -> Int {
+            ManifestLayer.workSize(outputShapes: layer.outputs.compactMap { $0 >= 0 ? r.shapes[$0] : nil })
+        }
+        let optSize = size(sets[1])
+        var samples: [(size: Int, tactic: String, ms: Double?)] = [(optSize, opt.0, opt.1)]
+        for r in [sets[0], sets[2]] where size(r) != optSize && !samples.contains(where: { $0.size == size(r) }) {
+            let (tactic, ms) = try choose(layer: index, at: r)
+            samples.append((size(r), tactic, ms))
+        }
+        samples.sort { $0.size < $1.size }
+        guard Set(samples.map(\.tactic)).count > 1 else { return [] }
+        var buckets: [ManifestTacticBucket] = []
+        for (k, sample) in samples.enumerated() {
+            let upTo = k + 1 < samples.count
+                ? Int((Double(sample.size) * Double(samples[k + 1].size)).squareRoot()) : Int.max
+            // Neighbours with the same tactic share one bucket.
+            if let last = buckets.last, last.tactic == sample.tactic { buckets[buckets.count - 1].upTo = upTo; continue }
+            buckets.append(ManifestTacticBucket(upTo: upTo, tactic: sample.tactic, ms: sample.ms, sampledAt: sample.size))
+        }
+        return buckets
+    }
+
     /// FNV-1a of the attributes' sorted JSON: stable across runs and machines.
     static func hash(_ attributes: [String: ManifestAttribute]) -> String {
         let encoder = JSONEncoder()

@@ -10,6 +10,7 @@
 // panel is read exactly once, front to back: the weights stream at memory
 // speed, which is what bounds the small batches.
 #include "CKernels.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,16 +36,22 @@ void wb_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb, int tran
     }
 }
 
-// Thread-local scratch for A's micro-panels (grown, never shrunk).
+// Thread-local scratch for A's micro-panels (grown, never shrunk; freed when the thread exits).
 static _Thread_local float *scratch;
 static _Thread_local size_t scratchFloats;
+static pthread_key_t scratchKey;
+static pthread_once_t scratchOnce = PTHREAD_ONCE_INIT;
+
+static void make_key(void) { pthread_key_create(&scratchKey, free); }
 
 static float *a_scratch(size_t floats) {
     if (floats > scratchFloats) {
+        pthread_once(&scratchOnce, make_key);
         free(scratch);
         size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
         scratch = aligned_alloc(64, bytes);
         scratchFloats = scratch ? floats : 0;
+        pthread_setspecific(scratchKey, scratch);
     }
     return scratch;
 }

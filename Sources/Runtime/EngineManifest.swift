@@ -123,6 +123,37 @@ public struct ManifestLayer: Codable, Sendable, Equatable {
     public var tactics: [String]
     /// The measured time of the chosen tactic per profile, in milliseconds (nil when not timed).
     public var tacticMs: [Double?]
+    /// Per profile, when the tactic timed fastest at the profile's min, opt
+    /// and max shapes differs: the tactic per range of ``workSize(_:)``,
+    /// ascending (the last bucket is open-ended). Nil or an empty list: ``tactics`` everywhere.
+    public var tacticBuckets: [[ManifestTacticBucket]]?
+
+    /// The tactic for profile `profile` when the layer's outputs hold `workSize` elements in all.
+    public func tactic(profile: Int, workSize: Int) -> String {
+        if let buckets = tacticBuckets, profile < buckets.count, !buckets[profile].isEmpty {
+            return (buckets[profile].first { workSize <= $0.upTo } ?? buckets[profile].last!).tactic
+        }
+        return tactics[profile]
+    }
+
+    /// The size tactic buckets are keyed on: the elements of all outputs (the layer's work grows with it).
+    public static func workSize(outputShapes: [[Int]]) -> Int {
+        outputShapes.reduce(0) { $0 + $1.reduce(1, *) }
+    }
+}
+
+/// One range of a layer's tactic buckets: ``tactic`` runs when the work size is at most ``upTo``.
+public struct ManifestTacticBucket: Codable, Sendable, Equatable {
+    public var upTo: Int
+    public var tactic: String
+    /// The tactic's time at the shape it was chosen at, in milliseconds.
+    public var ms: Double?
+    /// The work size of that shape.
+    public var sampledAt: Int
+
+    public init(upTo: Int, tactic: String, ms: Double?, sampledAt: Int) {
+        (self.upTo, self.tactic, self.ms, self.sampledAt) = (upTo, tactic, ms, sampledAt)
+    }
 }
 
 /// One optimization profile and its memory plan.

@@ -128,13 +128,14 @@ public final class ExecutionContext {
                 // The builder gives every output of a run-stage layer a value, used or not.
                 throw RuntimeError.layer(name: layer.name, reason: "an output has no buffer")
             }
+            let tactic = layer.tactic(profile: profile, workSize: ManifestLayer.workSize(outputShapes: outputs.map(\.shape)))
             let needed = program.plugins[index].workspaceSize(inputShapes: inputs.map { $0?.shape ?? [] },
-                                                              tactic: layer.tactics[profile])
+                                                              tactic: tactic)
             guard needed <= plan.workspaceBytes else {
                 throw RuntimeError.capacityExceeded(value: "\(layer.name) workspace", needed: needed, planned: plan.workspaceBytes)
             }
             calls[index] = PluginCall(inputs: inputs, outputs: outputs, workspace: workspace,
-                                      tactic: layer.tactics[profile], threads: threads)
+                                      tactic: tactic, threads: threads)
         }
         self.buffers = buffers
         self.calls = calls
@@ -170,6 +171,13 @@ public final class ExecutionContext {
             outputs[io.name] = try TensorBytes.read(b.data, dataType: b.dataType, shape: b.shape)
         }
         return outputs
+    }
+
+    /// The tactic layer `index` runs with at the shapes set (its profile's
+    /// tactic, or the one of its size bucket); nil before ``setInputShapes(_:)``
+    /// and for shape-stage layers.
+    public func tactic(ofLayer index: Int) -> String? {
+        index < calls.count ? calls[index]?.tactic : nil
     }
 
     /// The buffer bound to an engine input or output for the shapes set (nil

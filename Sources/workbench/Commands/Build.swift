@@ -45,6 +45,11 @@ struct Build: ParsableCommand {
     @Option(name: .customLong("timingIterations"), help: "Timed runs per tactic candidate.")
     var timingIterations = 5
 
+    @Option(name: .customLong("tacticShapes"), help: ArgumentHelp(
+        "Where tactics are timed: 'all' (each profile's min, opt and max shapes: a layer whose fastest tactic changes across the profile gets one per range of sizes) or 'opt' (opt shapes only, one tactic per layer and profile).",
+        valueName: "all|opt"))
+    var tacticShapes: BuilderConfig.TacticShapes = .minOptMax
+
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var output: OutputOptions
 
@@ -77,9 +82,10 @@ struct Build: ParsableCommand {
         let cache = try cacheURL.map { try TimingCache(contentsOf: $0) } ?? TimingCache()
         let verbose = output.verbose
         let fusions: Set<String>? = fuse.map { $0 == "none" ? [] : Set($0.split(separator: ",").map(String.init)) }
-        let config = BuilderConfig(profiles: profiles, threads: threads, workspaceLimit: workspace.map { $0 << 20 },
+        var config = BuilderConfig(profiles: profiles, threads: threads, workspaceLimit: workspace.map { $0 << 20 },
                                    timingCache: cache, timingIterations: timingIterations, fusions: fusions,
                                    log: { line in if verbose { Console.note("[V] " + line) } })
+        config.tacticShapes = tacticShapes
         Console.note("building \(model.onnx) with \(max(profiles.count, 1)) profile(s), \(threads) thread(s)...")
         let built = try Builder(config).build(graph)
         let url = URL(fileURLWithPath: saveEngine)
@@ -136,3 +142,5 @@ struct BuildReport: Encodable {
         return lines.joined(separator: "\n")
     }
 }
+
+extension BuilderConfig.TacticShapes: ExpressibleByArgument {}

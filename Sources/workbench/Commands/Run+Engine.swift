@@ -100,7 +100,7 @@ struct EngineRunReport: Encodable {
         return context.engine.manifest.layers.enumerated().compactMap { i, layer in
             guard layer.stage == "run" else { return nil }
             let seconds = context.layerTimes[i]
-            return LayerTime(name: layer.name, op: layer.opType, kernel: layer.plugin, tactic: layer.tactics[context.profile],
+            return LayerTime(name: layer.name, op: layer.opType, kernel: layer.plugin, tactic: context.tactic(ofLayer: i) ?? layer.tactics[context.profile],
                              averageMs: seconds * 1000 / runs, percent: total > 0 ? 100 * seconds / total : 0)
         }
     }
