@@ -43,6 +43,8 @@ static struct {
     _Alignas(64) _Atomic int busy;     // held by the caller running a loop
     _Alignas(64) _Atomic uint64_t claim;
     _Alignas(64) _Atomic ptrdiff_t done;
+    _Atomic uint32_t caller_asleep;    // futex word: 1 while the caller sleeps until done == chunks
+    ptrdiff_t chunks;                   // the loop's chunk count (written under busy before claim)
     _Alignas(64) wb_pool_fn fn;         // written under busy before claim is published
     void *ctx;
     uint32_t gen;                       // caller only, under busy
@@ -50,9 +52,16 @@ static struct {
     _Atomic int spinning;
     _Atomic uint32_t park_epoch;
     _Atomic int64_t spin_ns;
-} pool = {.spin_ns = 200000};
+    _Atomic int blas_park;              // 0: wb_pool_park does nothing (WORKBENCH_POOL_BLAS_PARK=0)
+} pool = {.spin_ns = 200000, .blas_park = 1};
 
 static _Thread_local ptrdiff_t tls_worker = 0;
+
+/// A sched_yield that returns after this long (ns) ran another thread: the core is wanted.
+#define WB_POOL_CONTENDED_NS 30000
+
+/// How long (ns) the caller spins for workers' last chunks before it sleeps.
+#define WB_POOL_CALLER_SPIN_NS 50000
 
 static int64_t now_ns(void) {
     struct timespec t;
@@ -77,6 +86,20 @@ static void futex_wake(_Atomic uint32_t *word) {
 #endif
 }
 
+/// Counts a finished chunk; the thread finishing a worker-run loop's last
+/// chunk wakes the caller if it went to sleep waiting for it.
+static void finish_chunk(ptrdiff_t worker) {
+    if (worker == 0) {
+        atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
+        return;
+    }
+    ptrdiff_t chunks = pool.chunks;  // read before the loop can end
+    if (atomic_fetch_add(&pool.done, 1) + 1 == chunks && atomic_load(&pool.caller_asleep)) {
+        atomic_store(&pool.caller_asleep, 0);
+        futex_wake(&pool.caller_asleep);
+    }
+}
+
 /// Claims and runs chunks of loop `g` until none is left (or another loop has begun).
 static void run_chunks(uint32_t g, ptrdiff_t worker) {
     uint64_t cur = atomic_load_explicit(&pool.claim, memory_order_acquire);
@@ -84,7 +107,7 @@ static void run_chunks(uint32_t g, ptrdiff_t worker) {
         if (atomic_compare_exchange_weak_explicit(&pool.claim, &cur, cur - 1,
                                                   memory_order_acquire, memory_order_acquire)) {
             pool.fn(pool.ctx, (ptrdiff_t)(uint32_t)cur - 1, worker);
-            atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
+            finish_chunk(worker);
             cur = atomic_load_explicit(&pool.claim, memory_order_acquire);
         }
     }
@@ -103,8 +126,16 @@ static uint32_t wait_for_loop(slot_t *s, uint32_t seen) {
             cpu_relax();
             g = atomic_load_explicit(&s->gen, memory_order_acquire);
             if (g != seen) break;
-            if ((i & 63) == 0 && (atomic_load_explicit(&pool.park_epoch, memory_order_relaxed) != epoch ||
-                                  now_ns() - start >= spin)) break;
+            if ((i & 63) == 0) {
+                int64_t t = now_ns();
+                if (atomic_load_explicit(&pool.park_epoch, memory_order_relaxed) != epoch || t - start >= spin) break;
+                // Every ~3 µs, let a thread waiting for this core run first; if one
+                // did (the yield took long), the core is contended: park instead
+                // of spinning on it (spinning would only take time from that thread,
+                // which may be our own caller).
+                sched_yield();
+                if (now_ns() - t > WB_POOL_CONTENDED_NS) break;
+            }
         }
         atomic_fetch_sub_explicit(&pool.spinning, 1, memory_order_relaxed);
         if (g != seen) return g;
@@ -149,6 +180,8 @@ static void configure(void) {
         long long us = strtoll(env, &end, 10);
         if (end && *end == 0 && us >= 0 && us < 60000000) atomic_store(&pool.spin_ns, (int64_t)us * 1000);
     }
+    const char *park = getenv("WORKBENCH_POOL_BLAS_PARK");
+    if (park && park[0] == '0' && park[1] == 0) atomic_store(&pool.blas_park, 0);
     pthread_atfork(NULL, NULL, after_fork_in_child);
 }
 
@@ -174,6 +207,25 @@ static ptrdiff_t ensure_workers(ptrdiff_t need) {
     return have;
 }
 
+/// Waits until workers have finished the loop's last chunks: spins for up
+/// to WB_POOL_CALLER_SPIN_NS (they are usually about to finish), then sleeps
+/// until the last one wakes it (on a loaded machine a preempted worker may
+/// take a scheduler slice; yielding would hand the core to another process).
+static void wait_for_workers(ptrdiff_t chunks) {
+    int64_t start = 0;
+    for (unsigned i = 1; atomic_load_explicit(&pool.done, memory_order_acquire) < chunks; i++) {
+        cpu_relax();
+        if ((i & 63) != 0) continue;
+        int64_t t = now_ns();
+        if (start == 0) start = t;
+        if (t - start < WB_POOL_CALLER_SPIN_NS) continue;
+        atomic_store(&pool.caller_asleep, 1);  // seq_cst: pairs with the last worker's add to done, then load
+        if (atomic_load(&pool.done) < chunks) futex_wait(&pool.caller_asleep, 1);
+        atomic_store_explicit(&pool.caller_asleep, 0, memory_order_relaxed);
+    }
+    atomic_thread_fence(memory_order_acquire);
+}
+
 static void run_inline(ptrdiff_t chunks, wb_pool_fn fn, void *ctx) {
     ptrdiff_t worker = tls_worker;
     for (ptrdiff_t c = 0; c < chunks; c++) fn(ctx, c, worker);
@@ -195,6 +247,7 @@ ptrdiff_t wb_pool_run(ptrdiff_t participants, ptrdiff_t chunks, wb_pool_fn fn, v
     uint32_t g = ++pool.gen;
     pool.fn = fn;
     pool.ctx = ctx;
+    pool.chunks = chunks;
     atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.claim, ((uint64_t)g << 32) | (uint64_t)chunks, memory_order_release);
     for (ptrdiff_t k = 1; k <= helpers; k++) {
@@ -202,15 +255,14 @@ ptrdiff_t wb_pool_run(ptrdiff_t participants, ptrdiff_t chunks, wb_pool_fn fn, v
         if (atomic_load(&slots[k].parked)) futex_wake(&slots[k].gen);
     }
     run_chunks(g, tls_worker);
-    for (unsigned i = 0; atomic_load_explicit(&pool.done, memory_order_acquire) < chunks; i++) {
-        if (i < 20000) cpu_relax(); else sched_yield();
-    }
+    wait_for_workers(chunks);
     atomic_store_explicit(&pool.busy, 0, memory_order_release);
     return helpers + 1;
 }
 
 void wb_pool_park(void) {
-    if (atomic_load_explicit(&pool.spinning, memory_order_relaxed) > 0)
+    if (atomic_load_explicit(&pool.spinning, memory_order_relaxed) > 0 &&
+        atomic_load_explicit(&pool.blas_park, memory_order_relaxed))
         atomic_fetch_add_explicit(&pool.park_epoch, 1, memory_order_relaxed);
 }
 
