@@ -52,13 +52,17 @@ static struct {
     _Atomic int spinning;
     _Atomic uint32_t park_epoch;
     _Atomic int64_t spin_ns;
+    _Atomic int64_t quiet_after;        // no worker spins before this time (ns; after contention)
     _Atomic int blas_park;              // 0: wb_pool_park does nothing (WORKBENCH_POOL_BLAS_PARK=0)
 } pool = {.spin_ns = 200000, .blas_park = 1};
 
 static _Thread_local ptrdiff_t tls_worker = 0;
 
-/// A sched_yield that returns after this long (ns) ran another thread: the core is wanted.
+/// A spinning worker that lost its core for this long (ns) was preempted: the cores are wanted.
 #define WB_POOL_CONTENDED_NS 30000
+
+/// After contention, workers park at once (no spinning) for this long (ns).
+#define WB_POOL_BACKOFF_NS 50000000
 
 /// How long (ns) the caller spins for workers' last chunks before it sleeps.
 #define WB_POOL_CALLER_SPIN_NS 50000
@@ -114,28 +118,35 @@ static void run_chunks(uint32_t g, ptrdiff_t worker) {
 }
 
 /// Waits until the slot's gen differs from `seen`: spins, then parks.
+///
+/// Spinning is free only on an idle core. Every ~3 µs the spinner yields
+/// (to a thread of ours waiting for this core) and checks the clock: a gap
+/// longer than WB_POOL_CONTENDED_NS means it was preempted, so the cores are
+/// wanted by other threads (another process, or our own caller): it parks,
+/// and no worker spins for the next WB_POOL_BACKOFF_NS.
 static uint32_t wait_for_loop(slot_t *s, uint32_t seen) {
     uint32_t g = atomic_load_explicit(&s->gen, memory_order_acquire);
     if (g != seen) return g;
     int64_t spin = atomic_load_explicit(&pool.spin_ns, memory_order_relaxed);
-    if (spin > 0) {
+    int64_t start = spin > 0 ? now_ns() : 0;
+    if (spin > 0 && start >= atomic_load_explicit(&pool.quiet_after, memory_order_relaxed)) {
         uint32_t epoch = atomic_load_explicit(&pool.park_epoch, memory_order_relaxed);
         atomic_fetch_add_explicit(&pool.spinning, 1, memory_order_relaxed);
-        int64_t start = now_ns();
+        int64_t last = start;
         for (unsigned i = 1;; i++) {
             cpu_relax();
             g = atomic_load_explicit(&s->gen, memory_order_acquire);
             if (g != seen) break;
-            if ((i & 63) == 0) {
-                int64_t t = now_ns();
-                if (atomic_load_explicit(&pool.park_epoch, memory_order_relaxed) != epoch || t - start >= spin) break;
-                // Every ~3 µs, let a thread waiting for this core run first; if one
-                // did (the yield took long), the core is contended: park instead
-                // of spinning on it (spinning would only take time from that thread,
-                // which may be our own caller).
-                sched_yield();
-                if (now_ns() - t > WB_POOL_CONTENDED_NS) break;
+            if ((i & 63) != 0) continue;
+            if (atomic_load_explicit(&pool.park_epoch, memory_order_relaxed) != epoch) break;
+            sched_yield();
+            int64_t t = now_ns();
+            if (t - last > WB_POOL_CONTENDED_NS) {
+                atomic_store_explicit(&pool.quiet_after, t + WB_POOL_BACKOFF_NS, memory_order_relaxed);
+                break;
             }
+            if (t - start >= spin) break;
+            last = t;
         }
         atomic_fetch_sub_explicit(&pool.spinning, 1, memory_order_relaxed);
         if (g != seen) return g;
