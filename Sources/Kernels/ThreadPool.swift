@@ -7,11 +7,13 @@ import CKernels
 /// (created on first use, grown on demand, never more than 64 per loop) with
 /// the caller taking part as worker 0: the caller publishes the loop, wakes
 /// any parked worker, runs chunks itself and spins until the last chunk is
-/// done. Chunks are claimed dynamically, so a worker that is late (asleep,
-/// or preempted by another process) never holds a loop up: the caller runs
-/// the chunks nobody took. Between loops, idle workers spin for
-/// ``spinMicroseconds`` (default 200 µs; environment
-/// `WORKBENCH_POOL_SPIN_US`), then park on a futex until the next loop.
+/// done (after 50 µs it sleeps until the last worker wakes it). Chunks are
+/// claimed dynamically, so a worker that is late (asleep, or preempted by
+/// another process) never holds a loop up: the caller runs the chunks nobody
+/// took. Between loops, idle workers spin for ``spinMicroseconds`` (default
+/// 200 µs; environment `WORKBENCH_POOL_SPIN_US`), then park on a futex until
+/// the next loop. Spinning pays only on idle cores: a spinning worker that
+/// gets preempted parks at once, and no worker spins for the next 50 ms.
 /// Nothing is allocated per loop.
 ///
 /// The value is a plain `Sendable` description (a thread count): contexts
@@ -25,7 +27,8 @@ import CKernels
 /// the engine's thread count, so a BLAS call made outside a parallel loop
 /// uses all threads, and before such a multithreaded call ``BLAS`` asks our
 /// spinning workers to park (``parkIdleWorkers()``) so they do not take a
-/// core from OpenBLAS's threads. While a parallel loop runs on more than one
+/// core from OpenBLAS's threads (`WORKBENCH_POOL_BLAS_PARK=0` turns that off,
+/// for measuring). While a parallel loop runs on more than one
 /// worker, it lowers OpenBLAS to one thread (and restores it after), so BLAS
 /// calls made inside the loop body each run single-threaded on their
 /// worker. A kernel therefore chooses between "one BLAS call, BLAS threads"
