@@ -54,15 +54,13 @@ static struct {
     _Atomic int64_t spin_ns;
     _Atomic int64_t quiet_after;        // no worker spins before this time (ns; after contention)
     _Atomic int blas_park;              // 0: wb_pool_park does nothing (WORKBENCH_POOL_BLAS_PARK=0)
-} pool = {.spin_ns = 200000, .blas_park = 1};
+    _Atomic int64_t backoff_ns;         // no spinning this long after contention (WORKBENCH_POOL_BACKOFF_MS)
+} pool = {.spin_ns = 200000, .blas_park = 1, .backoff_ns = 50000000};
 
 static _Thread_local ptrdiff_t tls_worker = 0;
 
 /// A spinning worker that lost its core for this long (ns) was preempted: the cores are wanted.
 #define WB_POOL_CONTENDED_NS 30000
-
-/// After contention, workers park at once (no spinning) for this long (ns).
-#define WB_POOL_BACKOFF_NS 50000000
 
 /// How long (ns) the caller spins for workers' last chunks before it sleeps.
 #define WB_POOL_CALLER_SPIN_NS 50000
@@ -123,7 +121,7 @@ static void run_chunks(uint32_t g, ptrdiff_t worker) {
 /// (to a thread of ours waiting for this core) and checks the clock: a gap
 /// longer than WB_POOL_CONTENDED_NS means it was preempted, so the cores are
 /// wanted by other threads (another process, or our own caller): it parks,
-/// and no worker spins for the next WB_POOL_BACKOFF_NS.
+/// and no worker spins for the next backoff_ns (50 ms).
 static uint32_t wait_for_loop(slot_t *s, uint32_t seen) {
     uint32_t g = atomic_load_explicit(&s->gen, memory_order_acquire);
     if (g != seen) return g;
@@ -142,7 +140,7 @@ static uint32_t wait_for_loop(slot_t *s, uint32_t seen) {
             sched_yield();
             int64_t t = now_ns();
             if (t - last > WB_POOL_CONTENDED_NS) {
-                atomic_store_explicit(&pool.quiet_after, t + WB_POOL_BACKOFF_NS, memory_order_relaxed);
+                atomic_store_explicit(&pool.quiet_after, t + atomic_load_explicit(&pool.backoff_ns, memory_order_relaxed), memory_order_relaxed);
                 break;
             }
             if (t - start >= spin) break;
@@ -190,6 +188,12 @@ static void configure(void) {
         char *end = NULL;
         long long us = strtoll(env, &end, 10);
         if (end && *end == 0 && us >= 0 && us < 60000000) atomic_store(&pool.spin_ns, (int64_t)us * 1000);
+    }
+    const char *backoff = getenv("WORKBENCH_POOL_BACKOFF_MS");
+    if (backoff && *backoff) {
+        char *end = NULL;
+        long long ms = strtoll(backoff, &end, 10);
+        if (end && *end == 0 && ms >= 0 && ms < 3600000) atomic_store(&pool.backoff_ns, (int64_t)ms * 1000000);
     }
     const char *park = getenv("WORKBENCH_POOL_BLAS_PARK");
     if (park && park[0] == '0' && park[1] == 0) atomic_store(&pool.blas_park, 0);

@@ -13,7 +13,8 @@ import CKernels
 /// took. Between loops, idle workers spin for ``spinMicroseconds`` (default
 /// 200 µs; environment `WORKBENCH_POOL_SPIN_US`), then park on a futex until
 /// the next loop. Spinning pays only on idle cores: a spinning worker that
-/// gets preempted parks at once, and no worker spins for the next 50 ms.
+/// gets preempted parks at once, and no worker spins for the next 50 ms
+/// (environment `WORKBENCH_POOL_BACKOFF_MS`).
 /// Nothing is allocated per loop.
 ///
 /// The value is a plain `Sendable` description (a thread count): contexts
