@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 
 /// OpenBLAS, through its CBLAS interface: single-precision GEMM and the
@@ -37,6 +38,8 @@ public enum BLAS {
             }
             return
         }
+        // A multithreaded call needs every core: idle pool workers park (see ThreadPool).
+        if openblas_get_num_threads() > 1 { wb_pool_park() }
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k),

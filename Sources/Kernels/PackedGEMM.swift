@@ -84,21 +84,17 @@ public enum PackedGEMM {
         let panelCount = (n + panelWidth - 1) / panelWidth
         let rowBlocks = (m + t.rows - 1) / t.rows, colBlocks = (panelCount + t.panels - 1) / t.panels
         let tiles = rowBlocks * colBlocks
-        let workers = min(threads.threads, tiles)
-        threads.parallelFor(workers) { w in
-            var tile = w
-            while tile < tiles {
-                let (rb, cb) = (tile / colBlocks, tile % colBlocks)
-                let r0 = rb * t.rows, rows = min(t.rows, m - r0)
-                let p0 = cb * t.panels, panels = min(t.panels, panelCount - p0)
-                let status = wb_sgemm_packed_tile(rows, n, k, a + r0 * lda, lda, packed, p0, panels, t.kc,
-                                                  c + r0 * ldc, ldc)
-                // The only failure is the per-thread scratch allocation (a few hundred KB).
-                precondition(status == 0, "PackedGEMM: out of memory for the A block")
-                let cols = (p0 * panelWidth)..<min(n, (p0 + panels) * panelWidth)
-                epilogue.apply(c, ldc: ldc, rows: r0..<(r0 + rows), cols: cols)
-                tile += workers
-            }
+        // Tiles are claimed dynamically: a worker the OS delays holds up no other.
+        threads.parallelTasks(tiles) { tile, _ in
+            let (rb, cb) = (tile / colBlocks, tile % colBlocks)
+            let r0 = rb * t.rows, rows = min(t.rows, m - r0)
+            let p0 = cb * t.panels, panels = min(t.panels, panelCount - p0)
+            let status = wb_sgemm_packed_tile(rows, n, k, a + r0 * lda, lda, packed, p0, panels, t.kc,
+                                              c + r0 * ldc, ldc)
+            // The only failure is the per-thread scratch allocation (a few hundred KB).
+            precondition(status == 0, "PackedGEMM: out of memory for the A block")
+            let cols = (p0 * panelWidth)..<min(n, (p0 + panels) * panelWidth)
+            epilogue.apply(c, ldc: ldc, rows: r0..<(r0 + rows), cols: cols)
         }
     }
 }

@@ -36,6 +36,11 @@ struct BLASCommand: ParsableCommand {
         valueName: "openblas|packed|all"))
     var kernel: GEMMKernelChoice = .openblas
 
+    @Option(name: .customLong("poolLoops"),
+            help: ArgumentHelp("Only time N empty ThreadPool loops on --threads (default 2) threads, per gap.",
+                               valueName: "N"))
+    var poolLoops: Int?
+
     @Flag(name: .customLong("info"), help: "Only print the OpenBLAS core, build and threads (no timing).")
     var info = false
 
@@ -54,9 +59,16 @@ struct BLASCommand: ParsableCommand {
             throw ValidationError("--sgemm must be in 1...16384, got \(n)")
         }
         for s in shapes { _ = try GEMMShape(parsing: s) }
+        if let poolLoops, !(1...10_000_000).contains(poolLoops) {
+            throw ValidationError("--poolLoops must be in 1...10000000, got \(poolLoops)")
+        }
     }
 
     func run() throws {
+        if let poolLoops {
+            print(PoolLoopLatency.report(threads: threads ?? 2, loops: poolLoops))
+            return
+        }
         if let threads { BLAS.threads = threads }
         var todo = try square.map { GEMMShape(m: $0, n: $0, k: $0) } + shapes.map { try GEMMShape(parsing: $0) }
         if encoderShapes { todo += Self.encoderGEMMs }
