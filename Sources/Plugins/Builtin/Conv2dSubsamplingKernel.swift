@@ -1,5 +1,6 @@
 import CKernels
 import Kernels
+import Synchronization
 
 /// How ``Conv2dSubsamplingPlugin`` spreads its frame blocks over the pool.
 public enum SubsamplingTactic: String, CaseIterable, Sendable {
@@ -100,26 +101,34 @@ struct SubsamplingKernel: @unchecked Sendable {
         wb_subsampling_conv1(rows.count, g.f, g.c, xr, w1t, b1, h + rows.lowerBound * g.f1 * g.c)
     }
 
-    /// Tactic `subsampling.blocks`: worker `w` runs blocks w, w + workers, … each single-threaded in its own slot.
+    /// Tactic `subsampling.blocks`: each worker claims the next block (so a descheduled
+    /// worker delays no one) and runs it single-threaded in its own workspace slot.
     func blocksInParallel(_ threads: ThreadPool) {
         let workers = Swift.min(threads.threads, g.slots, g.blocks)
         guard workers > 0 else { return }
-        let single = ThreadPool(threads: 1)
+        let next = Atomic<Int>(0)
         threads.parallelFor(workers) { w in
-            let (h, col, z) = slot(w)
-            var i = w
-            while i < g.blocks {
-                let (item, frames) = g.block(i)
-                let n = frames.count, m = n * g.f2
-                conv1(item: item, frame: frames.lowerBound, rows: 0..<(2 * n + 1), h: h)
-                wb_subsampling_im2col(n, g.f1, g.f2, g.c, h, col)
-                PackedGEMM.run(m: m, n: g.c, k: g.k, a: col, lda: g.k, packed: w2p, c: z, ldc: g.c, epilogue: GEMM.Epilogue(),
-                               threads: single, tiling: .init(rows: m, panels: (g.c + 15) / 16, kc: Self.kc))
-                wb_subsampling_store(n, g.f2, g.c, z, b2, y + (item * g.t2 + frames.lowerBound) * g.c * g.f2)
-                i += workers
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < g.blocks else { return }
+                runBlock(i, slot: w)
             }
         }
     }
+
+    /// Block `i` on one thread in workspace slot `s`: conv1 rows, im2col, GEMM, store.
+    private func runBlock(_ i: Int, slot s: Int) {
+        let (h, col, z) = slot(s)
+        let (item, frames) = g.block(i)
+        let n = frames.count, m = n * g.f2
+        conv1(item: item, frame: frames.lowerBound, rows: 0..<(2 * n + 1), h: h)
+        wb_subsampling_im2col(n, g.f1, g.f2, g.c, h, col)
+        PackedGEMM.run(m: m, n: g.c, k: g.k, a: col, lda: g.k, packed: w2p, c: z, ldc: g.c, epilogue: GEMM.Epilogue(),
+                       threads: Self.single, tiling: .init(rows: m, panels: (g.c + 15) / 16, kc: Self.kc))
+        wb_subsampling_store(n, g.f2, g.c, z, b2, y + (item * g.t2 + frames.lowerBound) * g.c * g.f2)
+    }
+
+    private static let single = ThreadPool(threads: 1)
 
     /// Tactic `subsampling.gemm`: blocks one after another in slot 0, conv1, im2col and the
     /// store split over the pool, the GEMM over the pool's tiles.
