@@ -98,6 +98,13 @@ final class Conv2dSubsamplingBlockTests: XCTestCase {
             }
             XCTAssertEqual(plugin.workspaceSize(inputShapes: [[64, 4096, 80]] + packed, tactic: tactic), large, tactic)
             XCTAssertLessThan(large, 16 << 20, tactic)
+            // Never larger for a smaller X: the builder plans the workspace at the profile's max shapes.
+            var previous = 0
+            for t in 7...400 {
+                let size = plugin.workspaceSize(inputShapes: [[2, t, 80]] + packed, tactic: tactic)
+                XCTAssertGreaterThanOrEqual(size, previous, "\(tactic) T = \(t)")
+                previous = size
+            }
             // Unpacked weights need room for their packed copies too.
             let unpacked = plugin.workspaceSize(inputShapes: [[16, 1024, 80], [256, 1, 3, 3], [256], [256, 256, 3, 3], [256]],
                                                 tactic: tactic)

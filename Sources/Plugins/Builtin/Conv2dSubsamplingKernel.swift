@@ -19,8 +19,10 @@ struct Geometry {
     let tactic: SubsamplingTactic
     /// Whether W1 arrives as `[9, C]` and W2 as packed panels (else they are packed into the workspace).
     let w1Packed, w2Packed: Bool
-    /// Blocks per batch item, and the most frames in one block.
-    let blocksPerItem, blockFrames: Int
+    /// Blocks per batch item, and the frames a slot has room for: min(target, T''), at least
+    /// any block's (the blocks split T'' evenly), and never smaller for a larger X, since the
+    /// builder sizes the workspace at the profile's max shapes.
+    let blocksPerItem, frameCapacity: Int
     /// Worker slots of workspace: one for `subsampling.gemm`, up to ``maxWorkers`` for `subsampling.blocks`.
     let slots: Int
 
@@ -37,7 +39,7 @@ struct Geometry {
         (self.tactic, self.w1Packed, self.w2Packed) = (tactic, w1Packed, w2Packed)
         let target = Swift.max(1, tactic.targetRows / f2)
         blocksPerItem = (t2 + target - 1) / target
-        blockFrames = (t2 + blocksPerItem - 1) / blocksPerItem
+        frameCapacity = Swift.min(target, t2)
         slots = tactic == .gemm ? 1 : Swift.min(Self.maxWorkers, Swift.max(1, b * blocksPerItem))
     }
 
@@ -57,9 +59,9 @@ struct Geometry {
     var w1Offset: Int { 0 }
     var w2Offset: Int { w1Packed ? 0 : Self.padded(9 * c) }
     var slotsOffset: Int { w2Offset + (w2Packed ? 0 : Self.padded(PackedGEMM.packedCount(k: k, n: c))) }
-    var hFloats: Int { Self.padded((2 * blockFrames + 1) * f1 * c) }
-    var colFloats: Int { Self.padded(blockFrames * f2 * k) }
-    var zFloats: Int { Self.padded(blockFrames * f2 * c) }
+    var hFloats: Int { Self.padded((2 * frameCapacity + 1) * f1 * c) }
+    var colFloats: Int { Self.padded(frameCapacity * f2 * k) }
+    var zFloats: Int { Self.padded(frameCapacity * f2 * c) }
     var slotFloats: Int { hFloats + colFloats + zFloats }
     var workspaceFloats: Int { slotsOffset + slots * slotFloats }
 
