@@ -30,8 +30,10 @@ import Kernels
 /// shared with the next block is recomputed), then im2col'd (rows `(t, f)`,
 /// columns `(kh, kw, c')`), multiplied by the packed `W2` in one
 /// ``PackedGEMM`` call, and stored with bias and ReLU into `Y`'s order. All of
-/// it stays in cache, and the workspace is per worker (a few MB), independent
-/// of B and T. Tactics: `subsampling.blocks` (blocks of about 96 GEMM rows
+/// it stays in cache, and the workspace is per worker slot (1.4 MB for the
+/// encoder's C = 256, F = 80 with `subsampling.blocks`, up to
+/// ``Geometry/maxWorkers`` slots; one 2.8 MB slot with `subsampling.gemm`),
+/// bounded independently of B and T. Tactics: `subsampling.blocks` (blocks of about 96 GEMM rows
 /// spread over the pool, each worker running its blocks single-threaded) and
 /// `subsampling.gemm` (blocks of about 192 rows one after another, each step
 /// threaded, the GEMM over the pool's tiles).
