@@ -1,106 +1,153 @@
+import CKernels
 import Kernels
+import Synchronization
 
-/// The loops of ``Conv2dSubsamplingPlugin`` on one call's buffers (see the
-/// plugin for the maths and the workspace layout in ``Geometry``).
+/// How ``Conv2dSubsamplingPlugin`` spreads its frame blocks over the pool.
+public enum SubsamplingTactic: String, CaseIterable, Sendable {
+    /// Blocks of about 96 GEMM rows spread over the workers, each block single-threaded.
+    case blocks = "subsampling.blocks"
+    /// Blocks of about 192 GEMM rows one after another, each step (and the GEMM) threaded.
+    case gemm = "subsampling.gemm"
+
+    /// GEMM rows (frames × F'') a block aims at.
+    var targetRows: Int { self == .blocks ? 96 : 192 }
+}
+
+/// Sizes of one ``Conv2dSubsamplingPlugin`` call and its workspace layout.
+struct Geometry {
+    let b, t, f, c, t1, f1, t2, f2: Int
+    let tactic: SubsamplingTactic
+    /// Whether W1 arrives as `[9, C]` and W2 as packed panels (else they are packed into the workspace).
+    let w1Packed, w2Packed: Bool
+    /// Blocks per batch item, and the frames a slot has room for: min(target, T''), at least
+    /// any block's (the blocks split T'' evenly), and never smaller for a larger X, since the
+    /// builder sizes the workspace at the profile's max shapes.
+    let blocksPerItem, frameCapacity: Int
+    /// Worker slots of workspace: one for `subsampling.gemm`, up to ``maxWorkers`` for `subsampling.blocks`.
+    let slots: Int
+
+    /// The most workers `subsampling.blocks` uses (and has workspace for).
+    static let maxWorkers = 8
+
+    /// Nil when X is too short for two convolutions.
+    init?(x: [Int], c: Int, tactic: SubsamplingTactic, w1Packed: Bool, w2Packed: Bool) {
+        guard x.count >= 3, c > 0 else { return nil }
+        (b, t, f, self.c) = (x[0], x[x.count - 2], x[x.count - 1], c)
+        (t1, f1) = ((t - 1) / 2, (f - 1) / 2)
+        (t2, f2) = ((t1 - 1) / 2, (f1 - 1) / 2)
+        guard b >= 0, t >= 7, f >= 7 else { return nil }
+        (self.tactic, self.w1Packed, self.w2Packed) = (tactic, w1Packed, w2Packed)
+        let target = Swift.max(1, tactic.targetRows / f2)
+        blocksPerItem = (t2 + target - 1) / target
+        frameCapacity = Swift.min(target, t2)
+        slots = tactic == .gemm ? 1 : Swift.min(Self.maxWorkers, Swift.max(1, b * blocksPerItem))
+    }
+
+    /// im2col columns: 9·C.
+    var k: Int { 9 * c }
+    /// Blocks in the call.
+    var blocks: Int { b * blocksPerItem }
+    /// Block `i`'s batch item and frames.
+    func block(_ i: Int) -> (item: Int, frames: Range<Int>) {
+        let (item, j) = (i / blocksPerItem, i % blocksPerItem)
+        return (item, (j * t2 / blocksPerItem)..<((j + 1) * t2 / blocksPerItem))
+    }
+
+    static func padded(_ n: Int) -> Int { (n + 15) & ~15 }
+    // Workspace, in floats: W1 as [9, C] and W2 packed when they came unpacked, then per slot
+    // the block's conv1 rows H [2n + 1, F', C], its im2col matrix [n·F'', 9C] and GEMM result [n·F'', C].
+    var w1Offset: Int { 0 }
+    var w2Offset: Int { w1Packed ? 0 : Self.padded(9 * c) }
+    var slotsOffset: Int { w2Offset + (w2Packed ? 0 : Self.padded(PackedGEMM.packedCount(k: k, n: c))) }
+    var hFloats: Int { Self.padded((2 * frameCapacity + 1) * f1 * c) }
+    var colFloats: Int { Self.padded(frameCapacity * f2 * k) }
+    var zFloats: Int { Self.padded(frameCapacity * f2 * c) }
+    var slotFloats: Int { hFloats + colFloats + zFloats }
+    var workspaceFloats: Int { slotsOffset + slots * slotFloats }
+
+    /// W1 [C, 1, 3, 3] reordered to [9, C] into `dst`.
+    func packW1(_ w1: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        for ch in 0..<c { for tap in 0..<9 { dst[tap * c + ch] = w1[ch * 9 + tap] } }
+        return UnsafePointer(dst)
+    }
+
+    /// W2 [C, C, 3, 3] packed as the GEMM's B into `dst`.
+    func packW2(_ w2: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        wb_subsampling_pack_w2(c, w2, dst)
+        return UnsafePointer(dst)
+    }
+}
+
+/// The block loops of ``Conv2dSubsamplingPlugin`` on one call's buffers (see the
+/// plugin for the maths and ``Geometry`` for the workspace layout).
 struct SubsamplingKernel: @unchecked Sendable {
     let g: Geometry
-    let x, w1, b1, w2, b2: UnsafePointer<Float>
+    let x, w1t, b1, w2p, b2: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
+    /// The first worker slot of the workspace.
     let ws: UnsafeMutablePointer<Float>
 
-    init(g: Geometry, x: UnsafePointer<Float>, w1: UnsafePointer<Float>, b1: UnsafePointer<Float>,
-         w2: UnsafePointer<Float>, b2: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, ws: UnsafeMutablePointer<Float>) {
-        (self.g, self.x, self.w1, self.b1, self.w2, self.b2, self.y, self.ws) = (g, x, w1, b1, w2, b2, y, ws)
+    /// The workspace of one worker: conv1 rows, im2col matrix, GEMM result.
+    private func slot(_ s: Int) -> (h: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>) {
+        let h = ws + s * g.slotFloats
+        return (h, h + g.hFloats, h + g.hFloats + g.colFloats)
     }
 
-    var w1t: UnsafeMutablePointer<Float> { ws + g.w1Offset }
-    var w2t: UnsafeMutablePointer<Float> { ws + g.w2Offset }
-    var h: UnsafeMutablePointer<Float> { ws + g.hOffset }
-    var col: UnsafeMutablePointer<Float> { ws + g.colOffset }
-    var z: UnsafeMutablePointer<Float> { ws + g.zOffset }
+    /// The K block of the packed GEMM (A's block of 96 × 256 floats stays in L2).
+    private static let kc = 256
 
-    /// Reorders the weights (W1 to [9, C], W2 to [C, (kh, kw, c')]) and runs the first convolution.
-    func prepare(_ threads: ThreadPool) {
-        let c = g.c
-        for ch in 0..<c { for tap in 0..<9 { w1t[tap * c + ch] = w1[ch * 9 + tap] } }
-        threads.parallelChunks(c) { outs in
-            for co in outs {
-                let src = w2 + co * c * 9, dst = w2t + co * g.k
-                for ci in 0..<c { for tap in 0..<9 { dst[tap * c + ci] = src[ci * 9 + tap] } }
-            }
-        }
-        threads.parallelChunks(g.b * g.t1) { rows in for r in rows { conv1Row(r) } }
+    /// `count` conv1 rows starting at local row `row` of the block whose first frame is `frame` of `item`.
+    private func conv1(item: Int, frame: Int, rows: Range<Int>, h: UnsafeMutablePointer<Float>) {
+        guard !rows.isEmpty else { return }
+        let xr = x + (item * g.t + 4 * frame + 2 * rows.lowerBound) * g.f
+        wb_subsampling_conv1(rows.count, g.f, g.c, xr, w1t, b1, h + rows.lowerBound * g.f1 * g.c)
     }
 
-    /// H[b, i, j, :] for every j of row r = (b, i): nine taps broadcast over the channels.
-    private func conv1Row(_ r: Int) {
-        let (c, bi, i) = (g.c, r / g.t1, r % g.t1)
-        let xr = x + (bi * g.t + 2 * i) * g.f
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 9) { v in
-            for j in 0..<g.f1 {
-                let out = h + (r * g.f1 + j) * c
-                for kh in 0..<3 { for kw in 0..<3 { v[kh * 3 + kw] = xr[kh * g.f + 2 * j + kw] } }
-                for ch in 0..<c { out[ch] = b1[ch] }
-                for tap in 0..<9 {
-                    let s = v[tap], wr = w1t + tap * c
-                    for ch in 0..<c { out[ch] += s * wr[ch] }
-                }
-                for ch in 0..<c { out[ch] = Swift.max(out[ch], 0) }
+    /// Tactic `subsampling.blocks`: each worker claims the next block (so a descheduled
+    /// worker delays no one) and runs it single-threaded in its own workspace slot.
+    func blocksInParallel(_ threads: ThreadPool) {
+        let workers = Swift.min(threads.threads, g.slots, g.blocks)
+        guard workers > 0 else { return }
+        let next = Atomic<Int>(0)
+        threads.parallelFor(workers) { w in
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < g.blocks else { return }
+                runBlock(i, slot: w)
             }
         }
     }
 
-    /// The im2col rows of output frame r = (b, t), at row `slot` of the block: F'' rows of 9·C values, (kh, kw, c') order.
-    private func im2colFrame(_ r: Int, slot: Int) {
-        let (c, bi, t) = (g.c, r / g.t2, r % g.t2)
-        for f in 0..<g.f2 {
-            let dst = col + (slot * g.f2 + f) * g.k
-            for kh in 0..<3 {
-                let src = h + ((bi * g.t1 + 2 * t + kh) * g.f1 + 2 * f) * c
-                (dst + kh * 3 * c).update(from: src, count: 3 * c)
+    /// Block `i` on one thread in workspace slot `s`: conv1 rows, im2col, GEMM, store.
+    private func runBlock(_ i: Int, slot s: Int) {
+        let (h, col, z) = slot(s)
+        let (item, frames) = g.block(i)
+        let n = frames.count, m = n * g.f2
+        conv1(item: item, frame: frames.lowerBound, rows: 0..<(2 * n + 1), h: h)
+        wb_subsampling_im2col(n, g.f1, g.f2, g.c, h, col)
+        PackedGEMM.run(m: m, n: g.c, k: g.k, a: col, lda: g.k, packed: w2p, c: z, ldc: g.c, epilogue: GEMM.Epilogue(),
+                       threads: Self.single, tiling: .init(rows: m, panels: (g.c + 15) / 16, kc: Self.kc))
+        wb_subsampling_store(n, g.f2, g.c, z, b2, y + (item * g.t2 + frames.lowerBound) * g.c * g.f2)
+    }
+
+    private static let single = ThreadPool(threads: 1)
+
+    /// Tactic `subsampling.gemm`: blocks one after another in slot 0, conv1, im2col and the
+    /// store split over the pool, the GEMM over the pool's tiles.
+    func blocksInSequence(_ threads: ThreadPool) {
+        let (h, col, z) = slot(0)
+        for i in 0..<g.blocks {
+            let (item, frames) = g.block(i)
+            let n = frames.count, m = n * g.f2
+            threads.parallelChunks(2 * n + 1) { rows in conv1(item: item, frame: frames.lowerBound, rows: rows, h: h) }
+            threads.parallelChunks(n) { s in
+                wb_subsampling_im2col(s.count, g.f1, g.f2, g.c, h + 2 * s.lowerBound * g.f1 * g.c, col + s.lowerBound * g.f2 * g.k)
             }
-        }
-    }
-
-    /// Y[b, t, c·F'' + f] = relu(Z[(slot, f), c] + b2[c]) for frame r = (b, t) at block row `slot`.
-    private func storeFrame(_ r: Int, slot: Int) {
-        let (c, f2) = (g.c, g.f2)
-        let zr = z + slot * f2 * c, yr = y + r * c * f2
-        for ch in 0..<c {
-            let bias = b2[ch], out = yr + ch * f2
-            for f in 0..<f2 { out[f] = Swift.max(zr[f * c + ch] + bias, 0) }
-        }
-    }
-
-    /// Z[slots, C] = col[slots, 9C] · W2ᵀ for the frames at block rows `slots`.
-    private func gemm(_ slots: Range<Int>) {
-        let (row, count) = (slots.lowerBound * g.f2, slots.count * g.f2)
-        BLAS.sgemm(transA: false, transB: true, m: count, n: g.c, k: g.k, alpha: 1, a: col + row * g.k, lda: g.k,
-                   b: w2t, ldb: g.k, beta: 0, c: z + row * g.c, ldc: g.c)
-    }
-
-    /// The frame blocks: `(first frame, frame count)`.
-    private var blocks: StrideTo<Int> { stride(from: 0, to: g.b * g.t2, by: g.blockFrames) }
-
-    /// Tactic `subsampling.gemm`: per block, im2col over threads, one BLAS call with BLAS's threads, the stores over threads.
-    func batched(_ threads: ThreadPool) {
-        for first in blocks {
-            let n = Swift.min(g.blockFrames, g.b * g.t2 - first)
-            threads.parallelChunks(n) { slots in for s in slots { im2colFrame(first + s, slot: s) } }
-            gemm(0..<n)
-            threads.parallelChunks(n) { slots in for s in slots { storeFrame(first + s, slot: s) } }
-        }
-    }
-
-    /// Tactic `subsampling.panels`: per block, frames split over threads, each doing its own im2col, GEMM and store.
-    func panels(_ threads: ThreadPool) {
-        for first in blocks {
-            let n = Swift.min(g.blockFrames, g.b * g.t2 - first)
-            threads.parallelChunks(n) { slots in
-                guard !slots.isEmpty else { return }
-                for s in slots { im2colFrame(first + s, slot: s) }
-                gemm(slots)
-                for s in slots { storeFrame(first + s, slot: s) }
+            PackedGEMM.run(m: m, n: g.c, k: g.k, a: col, lda: g.k, packed: w2p, c: z, ldc: g.c, epilogue: GEMM.Epilogue(),
+                           threads: threads)
+            threads.parallelChunks(n) { s in
+                wb_subsampling_store(s.count, g.f2, g.c, z + s.lowerBound * g.f2 * g.c, b2,
+                                     y + (item * g.t2 + frames.lowerBound + s.lowerBound) * g.c * g.f2)
             }
         }
     }

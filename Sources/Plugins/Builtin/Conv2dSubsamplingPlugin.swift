@@ -1,4 +1,5 @@
 import IR
+import CKernels
 import Kernels
 
 /// The Conformer's convolutional front end, WeNet's `Conv2dSubsampling4`
@@ -17,20 +18,31 @@ import Kernels
 /// Inputs: `X` [B, T, F] or [B, 1, T, F], `W1` [C, 1, 3, 3], `b1` [C],
 /// `W2` [C, C, 3, 3], `b2` [C]. Output `Y` [B, T'', C·F'']. No attributes.
 ///
-/// The first convolution runs directly (one input channel) into a
-/// channels-last workspace; the second as im2col (rows are output positions
-/// `(b, t, f)`, columns `(kh, kw, c')`) times `W2` reordered the same way,
-/// with bias and ReLU applied while storing into `Y`'s order, one block of
-/// about 4096 rows at a time (so the workspace does not grow with B·T).
-/// Tactics: `subsampling.gemm` (one OpenBLAS call per block, BLAS threads)
-/// and `subsampling.panels` (each block's frames `(b, t)` split over threads,
-/// each running its own im2col, single-threaded GEMM and store).
+/// Build time: ``pack(constant:input:)`` stores `W1` as `[9, C]` (tap-major)
+/// and `W2` as ``PackedGEMM`` panels of the `[9C, C]` matrix
+/// `B[(kh, kw, c'), c] = W2[c, c', kh, kw]`, shape `[⌈C/16⌉, 9C, 16]`, so no
+/// weight is reordered per inference (weights given unpacked are packed into
+/// the workspace on every call).
+///
+/// Run time: the output frames of each batch item are cut into blocks. For a
+/// block of `n` frames only the `2n + 1` rows of the first convolution they
+/// read are computed (channels-last, vectorized over C, ReLU fused; the row
+/// shared with the next block is recomputed), then im2col'd (rows `(t, f)`,
+/// columns `(kh, kw, c')`), multiplied by the packed `W2` in one
+/// ``PackedGEMM`` call, and stored with bias and ReLU into `Y`'s order. All of
+/// it stays in cache, and the workspace is per worker slot (1.4 MB for the
+/// encoder's C = 256, F = 80 with `subsampling.blocks`, up to
+/// ``Geometry/maxWorkers`` slots; one 2.8 MB slot with `subsampling.gemm`),
+/// bounded independently of B and T. Tactics: `subsampling.blocks` (blocks of about 96 GEMM rows
+/// spread over the pool, each worker running its blocks single-threaded) and
+/// `subsampling.gemm` (blocks of about 192 rows one after another, each step
+/// threaded, the GEMM over the pool's tiles).
 public final class Conv2dSubsamplingPlugin: Plugin {
     public static let name = "Conv2dSubsampling"
-    public static let version = 1
+    public static let version = 2
 
     /// The tactic identifiers, best guess first.
-    public static let tacticNames = ["subsampling.gemm", "subsampling.panels"]
+    public static let tacticNames = SubsamplingTactic.allCases.map(\.rawValue)
 
     public init(attributes: [String: Attribute]) throws {
         try PluginAttributes(Self.qualifiedName, attributes).only([])
@@ -44,16 +56,25 @@ public final class Conv2dSubsamplingPlugin: Plugin {
         return n.subtracting(.value(1)).floorDivided(by: .value(2)) ?? .symbol("((\(n))-1)/2")
     }
 
+    /// C from `W2`'s shape, `[C, C, 3, 3]` or packed `[⌈C/16⌉, 9C, 16]`; nil for any other shape.
+    static func channels(w2 shape: [Int]) -> Int? {
+        if shape.count == 4, shape[0] > 0, shape[1] == shape[0], shape[2] == 3, shape[3] == 3 { return shape[0] }
+        guard shape.count == 3, shape[2] == PackedGEMM.panelWidth, shape[1] > 0, shape[1] % 9 == 0 else { return nil }
+        let c = shape[1] / 9
+        return shape[0] == (c + PackedGEMM.panelWidth - 1) / PackedGEMM.panelWidth ? c : nil
+    }
+
+    /// Whether `W1`'s shape is `[C, 1, 3, 3]` or packed `[9, C]`.
+    static func isW1(_ shape: [Int], c: Int) -> Bool { shape == [c, 1, 3, 3] || shape == [9, c] }
+
     public func outputTypes(_ inputs: [ValueType?]) throws -> [ValueType] {
         let p = Self.qualifiedName
         let x = try PluginInputs.float(inputs, 0, plugin: p)
         for i in 1...4 { _ = try PluginInputs.float(inputs, i, plugin: p) }
-        guard let w2 = inputs[3]?.shape, w2.rank == 4, let c = w2[0].value, w2[1].value == c,
-              w2[2].value == 3, w2[3].value == 3 else {
+        guard let w2 = inputs[3]?.shape?.staticSizes, let c = Self.channels(w2: w2) else {
             throw PluginError.invalidInputs(plugin: p, reason: "W2 must be [C, C, 3, 3] with a static C")
         }
-        guard let w1 = inputs[1]?.shape, w1.rank == 4, w1[0].value == c, w1[1].value == 1,
-              w1[2].value == 3, w1[3].value == 3 else {
+        guard let w1 = inputs[1]?.shape?.staticSizes, Self.isW1(w1, c: c) else {
             throw PluginError.invalidInputs(plugin: p, reason: "W1 must be [\(c), 1, 3, 3]")
         }
         guard let xs = x.shape else { return [ValueType(.float32, nil)] }
@@ -71,11 +92,35 @@ public final class Conv2dSubsamplingPlugin: Plugin {
         return [ValueType(.float32, Shape([xs[0], Self.reduced(Self.reduced(t)), .value(c * f2)]))]
     }
 
+    /// Packs `W1` [C, 1, 3, 3] into `[9, C]` and `W2` [C, C, 3, 3] into ``PackedGEMM``'s
+    /// panels `[⌈C/16⌉, 9C, 16]` of `B[(kh, kw, c'), c]`; other inputs stay as they are.
+    public func pack(constant: Tensor, input: Int) throws -> Tensor? {
+        guard input == 1 || input == 3, case .float32(let w) = constant.data, constant.shape.count == 4 else { return nil }
+        let c = constant.shape[0]
+        if input == 1 {
+            guard c > 0, constant.shape == [c, 1, 3, 3] else { return nil }
+            var out = [Float](repeating: 0, count: 9 * c)
+            for ch in 0..<c { for tap in 0..<9 { out[tap * c + ch] = w[ch * 9 + tap] } }
+            return Tensor(shape: [9, c], data: .float32(out))
+        }
+        guard c > 0, constant.shape == [c, c, 3, 3] else { return nil }
+        var out = [Float](repeating: 0, count: PackedGEMM.packedCount(k: 9 * c, n: c))
+        w.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                wb_subsampling_pack_w2(c, s, d)
+            }
+        }
+        return Tensor(shape: PackedGEMM.packedShape(k: 9 * c, n: c), data: .float32(out))
+    }
+
     public func tactics(inputShapes: [[Int]]) -> [String] { Self.tacticNames }
 
     public func workspaceSize(inputShapes: [[Int]], tactic: String) -> Int {
-        guard inputShapes.count >= 4, let x = inputShapes.first, x.count >= 3, inputShapes[3].count == 4,
-              let g = Geometry(x: x, c: inputShapes[3][0]) else { return 0 }
+        guard inputShapes.count >= 4, let c = Self.channels(w2: inputShapes[3]),
+              let t = SubsamplingTactic(rawValue: tactic.isEmpty ? Self.tacticNames[0] : tactic),
+              let g = Geometry(x: inputShapes[0], c: c, tactic: t, w1Packed: inputShapes[1] == [9, c],
+                               w2Packed: inputShapes[3].count == 3) else { return 0 }
         return g.workspaceFloats * MemoryLayout<Float>.stride
     }
 
@@ -83,13 +128,13 @@ public final class Conv2dSubsamplingPlugin: Plugin {
         let p = Self.qualifiedName
         let x = try call.input(0, of: p), w1 = try call.input(1, of: p), b1 = try call.input(2, of: p)
         let w2 = try call.input(3, of: p), b2 = try call.input(4, of: p)
-        guard let tactic = Self.tacticNames.firstIndex(of: call.tactic.isEmpty ? Self.tacticNames[0] : call.tactic) else {
+        guard let tactic = SubsamplingTactic(rawValue: call.tactic.isEmpty ? Self.tacticNames[0] : call.tactic) else {
             throw PluginError.unknownTactic(plugin: p, tactic: call.tactic)
         }
-        let c = w2.shape.first ?? 0
-        guard w2.shape == [c, c, 3, 3], w1.shape == [c, 1, 3, 3], x.shape.count == 3 || (x.shape.count == 4 && x.shape[1] == 1),
-              let g = Geometry(x: x.shape, c: c), let y = call.outputs.first, y.shape == [g.b, g.t2, c * g.f2],
-              max(g.rows, g.k) <= BLAS.maxDimension else {
+        let c = Self.channels(w2: w2.shape) ?? 0
+        guard c > 0, Self.isW1(w1.shape, c: c), x.shape.count == 3 || (x.shape.count == 4 && x.shape[1] == 1),
+              let g = Geometry(x: x.shape, c: c, tactic: tactic, w1Packed: w1.shape == [9, c], w2Packed: w2.shape.count == 3),
+              let y = call.outputs.first, y.shape == [g.b, g.t2, c * g.f2] else {
             throw PluginError.invalidInputs(plugin: p, reason: "X \(x.shape), W1 \(w1.shape) and W2 \(w2.shape) do not make a 3×3/2 subsampling")
         }
         try PluginInputs.check(b1, count: c, "b1", plugin: p)
@@ -97,42 +142,14 @@ public final class Conv2dSubsamplingPlugin: Plugin {
         guard let ws = call.workspace else {
             throw PluginError.invalidInputs(plugin: p, reason: "missing workspace of \(g.workspaceFloats) floats")
         }
-        let k = SubsamplingKernel(g: g, x: x.floats, w1: w1.floats, b1: b1.floats, w2: w2.floats, b2: b2.floats,
-                                  y: y.floats, ws: ws.assumingMemoryBound(to: Float.self))
-        k.prepare(call.threads)
-        if tactic == 0 { k.batched(call.threads) } else { k.panels(call.threads) }
+        let floats = ws.assumingMemoryBound(to: Float.self)
+        let w1t = g.w1Packed ? UnsafePointer(w1.floats) : g.packW1(w1.floats, into: floats + g.w1Offset)
+        let w2p = g.w2Packed ? UnsafePointer(w2.floats) : g.packW2(w2.floats, into: floats + g.w2Offset)
+        let k = SubsamplingKernel(g: g, x: x.floats, w1t: w1t, b1: b1.floats, w2p: w2p, b2: b2.floats,
+                                  y: y.floats, ws: floats + g.slotsOffset)
+        switch tactic {
+        case .blocks: k.blocksInParallel(call.threads)
+        case .gemm: k.blocksInSequence(call.threads)
+        }
     }
-}
-
-/// Sizes of one ``Conv2dSubsamplingPlugin`` call.
-struct Geometry {
-    let b, t, f, c, t1, f1, t2, f2: Int
-    /// im2col columns: 9·C.
-    var k: Int { 9 * c }
-    /// GEMM rows: B·T''·F''.
-    var rows: Int { b * t2 * f2 }
-    /// Output frames `(b, t)` per block: the im2col matrix is built and multiplied one
-    /// block at a time (about 4096 rows, 9C·4096 floats), bounding the workspace.
-    var blockFrames: Int { Swift.max(1, Swift.min(b * t2, 4096 / Swift.max(f2, 1))) }
-    /// GEMM rows per block.
-    var blockRows: Int { blockFrames * f2 }
-
-    /// Nil when X is too short for two convolutions.
-    init?(x: [Int], c: Int) {
-        guard x.count >= 3, c > 0 else { return nil }
-        (b, t, f, self.c) = (x[0], x[x.count - 2], x[x.count - 1], c)
-        (t1, f1) = ((t - 1) / 2, (f - 1) / 2)
-        (t2, f2) = ((t1 - 1) / 2, (f1 - 1) / 2)
-        guard b >= 0, t >= 7, f >= 7 else { return nil }
-    }
-
-    static func padded(_ n: Int) -> Int { (n + 15) & ~15 }
-    // Workspace regions, in floats: W1 as [9, C], W2 as [C, (kh, kw, c')], H as [B, T', F', C],
-    // the im2col matrix of one block [blockRows, 9C] and its GEMM result [blockRows, C].
-    var w1Offset: Int { 0 }
-    var w2Offset: Int { Self.padded(9 * c) }
-    var hOffset: Int { w2Offset + Self.padded(c * k) }
-    var colOffset: Int { hOffset + Self.padded(b * t1 * f1 * c) }
-    var zOffset: Int { colOffset + Self.padded(blockRows * k) }
-    var workspaceFloats: Int { zOffset + Self.padded(blockRows * c) }
 }

@@ -1,0 +1,39 @@
+// The pieces of Conv2dSubsampling's block loop (see Conv2dSubsamplingPlugin):
+// the first 3×3/2 convolution (one input channel) vectorized over the output
+// channels, the im2col of the second, the second's weights packed for
+// wb_sgemm_packed_tile, and the bias + ReLU store into the time-major output.
+// All tensors are row-major float32; pointers are owned by the caller.
+#ifndef WORKBENCH_SUBSAMPLING_H
+#define WORKBENCH_SUBSAMPLING_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// H[r, j, c] = relu(b1[c] + Σ_{kh,kw} w1t[(kh·3 + kw)·C + c] · x[(2r + kh)·f + 2j + kw])
+/// for r < rows, j < f1 = ⌊(f − 1)/2⌋: `rows` channels-last rows of the first
+/// convolution, `x` pointing at the first input row they read. AVX2 when available.
+void wb_subsampling_conv1(ptrdiff_t rows, ptrdiff_t f, ptrdiff_t c, const float *x,
+                          const float *w1t, const float *b1, float *h);
+
+/// The im2col rows of `frames` output frames: row (s, j) for j < f2 is
+/// H[2s + kh, 2j + kw, :] for kh, kw in 0..<3, (kh, kw, c') order (9·C floats),
+/// where `h` holds 2·frames + 1 channels-last rows of f1 positions.
+void wb_subsampling_im2col(ptrdiff_t frames, ptrdiff_t f1, ptrdiff_t f2, ptrdiff_t c,
+                           const float *h, float *col);
+
+/// Packs W2 [C, C, 3, 3] as the B of Z = col · B, B[(kh, kw, c'), c] = W2[c, c', kh, kw],
+/// into wb_pack_b's panels (wb_packed_b_floats(9·C, C) floats).
+void wb_subsampling_pack_w2(ptrdiff_t c, const float *w2, float *packed);
+
+/// y[s·C·f2 + c·f2 + j] = relu(z[(s·f2 + j)·C + c] + b2[c]) for s < frames, j < f2.
+void wb_subsampling_store(ptrdiff_t frames, ptrdiff_t f2, ptrdiff_t c, const float *z,
+                          const float *b2, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
