@@ -36,6 +36,7 @@ final class AttentionPanelsTests: XCTestCase {
                              weights[2], weights[3], weights[4], weights[5], weights[6]]
         let packed = try all.enumerated().map { try plugin.pack(constant: $1, input: $0)?.shape }
         XCTAssertEqual(packed, [nil, [2, c, 16], nil, nil, [1, c, 16], nil, nil, [1, c, 16], nil])
+        XCTAssertEqual(plugin.tactics(inputShapes: all.map(\.shape)), ["relpos.heads.parallel"])
     }
 
     func testRelPosMatchesUnfusedWithRunTimeWeightsAndPortableTiles() throws {
@@ -53,7 +54,7 @@ final class AttentionPanelsTests: XCTestCase {
                 VectorMath.forcePortable(portable)
                 defer { VectorMath.forcePortable(false) }
                 for pool in pools {
-                    for tactic in plugin.tactics(inputShapes: [[b, t, c]]) {
+                    for tactic in ["relpos.heads.parallel", "relpos.heads.serial"] {
                         for packWeights in [true, false] {
                             let got = try plugin.run(inputs, tactic: tactic, threads: pool, packWeights: packWeights)
                             N.assertClose(got[0], expected, "\(tactic) T \(t) threads \(pool.threads) portable \(portable) packed \(packWeights)")
@@ -93,7 +94,7 @@ final class AttentionPanelsTests: XCTestCase {
                 VectorMath.forcePortable(portable)
                 defer { VectorMath.forcePortable(false) }
                 for pool in pools {
-                    for tactic in plugin.tactics(inputShapes: [[b, s, c]]) {
+                    for tactic in ["attention.heads.parallel", "attention.heads.serial"] {
                         for packWeights in [true, false] {
                             let got = try plugin.run([x, w, bias, mask], tactic: tactic, threads: pool, packWeights: packWeights)[0]
                             N.assertClose(got, expected, "\(tactic) S \(s) threads \(pool.threads) portable \(portable) packed \(packWeights)")

@@ -21,7 +21,8 @@ import Kernels
 ///
 /// Tactics (see ``AttentionThreading``): `attention.heads.parallel` (tiles
 /// spread over the context's threads, inline when they are tiny) and
-/// `attention.heads.serial` (tiles one after another on the calling thread).
+/// `attention.heads.serial` (tiles one after another on the calling thread; run
+/// when asked for, not timed by the builder).
 public final class AttentionPlugin: Plugin {
     public static let name = "Attention"
     public static let version = 2

@@ -35,7 +35,8 @@ import Kernels
 ///
 /// Tactics (see ``AttentionThreading``): `relpos.heads.parallel` (tiles
 /// spread over the context's threads, inline when they are tiny) and
-/// `relpos.heads.serial` (tiles one after another on the calling thread).
+/// `relpos.heads.serial` (tiles one after another on the calling thread; run
+/// when asked for, not timed by the builder).
 public final class RelPosAttentionPlugin: Plugin {
     public static let name = "RelPosAttention"
     public static let version = 2
