@@ -1,12 +1,14 @@
 extension Vector {
-    /// The largest of `p[0..<count]` (`−∞` when `count` is 0; NaN lanes are ignored
-    /// unless every element is NaN).
+    /// The largest of `p[0..<count]` (`−∞` when `count` is 0; NaN elements are skipped,
+    /// so an all-NaN row gives `−∞`).
     @inlinable
     public static func max(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
         var m = SIMD8<Float>(repeating: -.infinity)
         var j = 0
-        while j + 8 <= count { m = pointwiseMax(m, load8(p + j)); j += 8 }
-        if j < count { m = pointwiseMax(m, loadTail(p + j, count - j, pad: -.infinity)) }
+        // Selects rather than pointwiseMax, which the compiler leaves as a generic call;
+        // a NaN lane compares false and is skipped.
+        while j + 8 <= count { let v = load8(p + j); m.replace(with: v, where: v .> m); j += 8 }
+        if j < count { let v = loadTail(p + j, count - j, pad: -.infinity); m.replace(with: v, where: v .> m) }
         return m.max()
     }
 

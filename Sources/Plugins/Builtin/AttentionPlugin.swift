@@ -12,20 +12,20 @@ import Kernels
 /// [3C], optional additive `mask` broadcastable to [B, H, S, S] (rank ≤ 4).
 /// Output `Y` [B, S, C]. Attributes: `num_heads` (INT, divides C), `scale` (FLOAT).
 ///
-/// Each (batch, head) tile works in cache: Q_h gets its bias and the scale,
-/// K_h its bias (both in place, in the tile's own columns), one GEMM gives
-/// the S×S scores, the mask is added and a SIMD softmax taken, then
-/// `P_h·V_h + b_v` goes to Y (each row of P_h sums to 1). No pass over the
-/// whole Q/K/V buffer.
+/// The projection runs on ``PackedGEMM`` with `W` packed at build time
+/// (``pack(constant:input:)``; a `W` given at run time is packed into the
+/// workspace) and the bias in its epilogue. Each (batch, head) tile then works
+/// in cache: K_h is packed into panels, one register-blocked GEMM gives the
+/// S×S scores, the scale and mask are applied and a SIMD softmax taken, then
+/// V_h is packed and `P_h·V_h` goes to Y. No OpenBLAS call anywhere.
 ///
 /// Tactics (see ``AttentionThreading``): `attention.heads.parallel` (tiles
-/// spread over the context's threads, OpenBLAS set to one thread meanwhile and
-/// restored after), `attention.pool` (OpenBLAS on one thread for the whole
-/// layer, the Q/K/V projection split by rows over the context's threads) and
-/// `attention.heads.serial` (one tile at a time, threads left to OpenBLAS).
+/// spread over the context's threads, inline when they are tiny) and
+/// `attention.heads.serial` (tiles one after another on the calling thread; run
+/// when asked for, not timed by the builder).
 public final class AttentionPlugin: Plugin {
     public static let name = "Attention"
-    public static let version = 1
+    public static let version = 2
     public let heads: Int
     public let scale: Float
 
@@ -45,7 +45,7 @@ public final class AttentionPlugin: Plugin {
         let x = try PluginInputs.float(inputs, 0, plugin: p)
         let w = try PluginInputs.float(inputs, 1, plugin: p)
         if let s = x.shape, s.rank != 3 { throw PluginError.invalidInputs(plugin: p, reason: "X must be [B, S, C], got \(s.bracketed)") }
-        if let ws = w.shape, ws.rank != 2 { throw PluginError.invalidInputs(plugin: p, reason: "W must be [C, 3C], got \(ws.bracketed)") }
+        if let ws = w.shape, ws.rank != 2 && !(ws.rank == 3 && ws[2].value == PackedGEMM.panelWidth) { throw PluginError.invalidInputs(plugin: p, reason: "W must be [C, 3C], got \(ws.bracketed)") }
         if let c = x.shape?.dims.last?.value, c % heads != 0 {
             throw PluginError.invalidInputs(plugin: p, reason: "hidden size \(c) is not a multiple of \(heads) heads")
         }
@@ -56,16 +56,20 @@ public final class AttentionPlugin: Plugin {
 
     public func tactics(inputShapes: [[Int]]) -> [String] { Self.tacticNames }
 
+    /// Packs `W` into ``PackedGEMM``'s panels.
+    public func pack(constant: Tensor, input: Int) throws -> Tensor? { input == 1 ? AttentionPanels.pack(constant) : nil }
+
     public func workspaceSize(inputShapes: [[Int]], tactic: String) -> Int {
         guard let x = inputShapes.first, x.count == 3 else { return 0 }
         let (b, s, c) = (x[0], x[1], x[2])
-        let blocks = tactic == "attention.heads.serial" ? 1 : min(b * heads, RelPosAttentionPlugin.maxSlots)
-        return (b * s * 3 * c + blocks * s * s) * MemoryLayout<Float>.size
+        let slots = AttentionThreading.slots(tactic: tactic, tiles: b * heads, maxSlots: RelPosAttentionPlugin.maxSlots)
+        let weight = AttentionPanels.scratchFloats(inputShapes.count > 1 ? inputShapes[1] : nil, k: c, n: 3 * c)
+        return (b * s * 3 * c + weight + slots * AttentionTile.floats(s: s, d: c / heads)) * MemoryLayout<Float>.size
     }
 
     public func enqueue(_ call: PluginCall) throws {
         let p = Self.qualifiedName
-        let x = try call.input(0, of: p), w = try call.input(1, of: p), bias = try call.input(2, of: p)
+        let x = try call.input(0, of: p), bias = try call.input(2, of: p)
         guard x.shape.count == 3, let y = call.outputs.first, let workspace = call.workspace else {
             throw PluginError.invalidInputs(plugin: p, reason: "X must be [B, S, C]")
         }
@@ -76,7 +80,6 @@ public final class AttentionPlugin: Plugin {
         guard c % heads == 0, y.count == x.count else {
             throw PluginError.invalidInputs(plugin: p, reason: "X \(x.shape) does not split into \(heads) heads")
         }
-        try PluginInputs.check(w, count: c * 3 * c, "W", plugin: p)
         try PluginInputs.check(bias, count: 3 * c, "bias", plugin: p)
         let mask = call.inputs.count > 3 ? call.inputs[3] : nil
         if let mask, mask.dataType != .float32 {
@@ -84,26 +87,17 @@ public final class AttentionPlugin: Plugin {
         }
         let maskStrides = try mask.map { try Self.broadcastStrides($0.shape, to: [b, heads, s, s]) }
         let qkv = workspace.assumingMemoryBound(to: Float.self)
-        let tile = AttentionTile(s: s, c: c, d: c / heads, heads: heads, scale: scale, qkv: qkv, bias: bias.floats,
+        var scratch = qkv + b * s * 3 * c
+        let w = try AttentionPanels.panels(call.input(1, of: p), k: c, n: 3 * c, "W", plugin: p, scratch: &scratch)
+        PackedGEMM.run(m: b * s, n: 3 * c, k: c, a: x.floats, lda: c, packed: w, c: qkv, ldc: 3 * c,
+                       epilogue: GEMM.Epilogue(bias: bias.floats), threads: call.threads)
+        let tile = AttentionTile(s: s, c: c, d: c / heads, heads: heads, scale: scale, qkv: qkv,
                                  mask: mask?.floats, maskStrides: maskStrides ?? [0, 0, 0, 0], y: y.floats)
-        let scores = qkv + b * s * 3 * c
-        let (pool, tiles) = (call.threads, b * heads)
-        let slots = min(tiles, RelPosAttentionPlugin.maxSlots)
-        let parallelTiles = {
-            pool.parallelFor(slots) { slot in
-                var bh = slot
-                while bh < tiles { tile.run(bh, scores: scores + slot * s * s); bh += slots }
-            }
+        let tiles = b * heads, size = AttentionTile.floats(s: s, d: c / heads)
+        let slots = AttentionThreading.slots(tactic: call.tactic, tiles: tiles, maxSlots: RelPosAttentionPlugin.maxSlots)
+        mode.forEachTile(tiles, slots: slots, work: tiles * s * s * 2 * (c / heads), pool: call.threads) { bh, slot in
+            tile.run(bh, scratch: scratch + slot * size)
         }
-        let run = {
-            mode.gemm(m: b * s, n: 3 * c, k: c, a: x.floats, lda: c, b: w.floats, ldb: 3 * c, c: qkv, ldc: 3 * c, pool: pool)
-            switch mode {
-            case .serial: for bh in 0..<tiles { tile.run(bh, scores: scores) }
-            case .parallel: AttentionThreading.withSingleThreadedBLAS(pool, parallelTiles)
-            case .pool: parallelTiles()
-            }
-        }
-        if mode == .pool { AttentionThreading.withSingleThreadedBLAS(pool, run) } else { run() }
     }
 
     /// Element strides of a float mask of `shape` read as `target` (right-aligned broadcasting).
@@ -124,31 +118,33 @@ public final class AttentionPlugin: Plugin {
 }
 
 /// One (batch, head) tile of ``AttentionPlugin``: sizes, shared buffers and
-/// the kernel. Tile `bh` reads and writes only its own head's columns of
-/// `qkv` and `y`, so tiles may run in parallel.
+/// the kernel. Tile `bh` reads `qkv` and writes only its own head's columns
+/// of `y`, so tiles may run in parallel.
 private struct AttentionTile: @unchecked Sendable {
     let s: Int, c: Int, d: Int, heads: Int, scale: Float
-    /// X·W without bias, [B, S, 3C]; the tile biases its Q and K columns in place.
-    let qkv: UnsafeMutablePointer<Float>
-    let bias: UnsafeMutablePointer<Float>
-    let mask: UnsafeMutablePointer<Float>?
+    /// X·W + bias, [B, S, 3C].
+    let qkv: UnsafePointer<Float>
+    let mask: UnsafePointer<Float>?
     /// The mask's element strides as [B, H, S, S] (0 on broadcast axes).
     let maskStrides: [Int]
     let y: UnsafeMutablePointer<Float>
 
-    /// Scores (in the S×S block `scores`), mask, softmax and context for tile `bh`.
-    func run(_ bh: Int, scores: UnsafeMutablePointer<Float>) {
+    /// Scratch floats one tile uses: the S×S scores and the panels of K_hᵀ and V_h.
+    static func floats(s: Int, d: Int) -> Int {
+        s * s + PackedGEMM.packedCount(k: d, n: s) + PackedGEMM.packedCount(k: s, n: d)
+    }
+
+    /// Scores, scale, mask, softmax and context for tile `bh` (batch `bh / H`, head `bh % H`).
+    func run(_ bh: Int, scratch: UnsafeMutablePointer<Float>) {
         let (bi, h) = (bh / heads, bh % heads)
         let q = qkv + bi * s * 3 * c + h * d, k = q + c, v = q + 2 * c
-        for i in 0..<s {
-            Vector.addScaled(q + i * 3 * c, bias + h * d, scale, into: q + i * 3 * c, d)
-            Vector.add(k + i * 3 * c, bias + c + h * d, into: k + i * 3 * c, d)
-        }
-        BLAS.sgemm(transA: false, transB: true, m: s, n: s, k: d, alpha: 1, a: q, lda: 3 * c,
-                   b: k, ldb: 3 * c, beta: 0, c: scores, ldc: s)
+        let scores = scratch, keyPanels = scratch + s * s, valuePanels = keyPanels + PackedGEMM.packedCount(k: d, n: s)
+        AttentionPanels.packTile(k, ldb: 3 * c, transposed: true, k: d, n: s, into: keyPanels)
+        AttentionPanels.gemmTile(m: s, n: s, k: d, a: q, lda: 3 * c, panels: keyPanels, c: scores, ldc: s)
         let st = maskStrides
         for i in 0..<s {
             let row = scores + i * s
+            Vector.scale(row, by: scale, s)
             if let mask {
                 let m = mask + bi * st[0] + h * st[1] + i * st[2]
                 switch st[3] {
@@ -159,9 +155,7 @@ private struct AttentionTile: @unchecked Sendable {
             }
             Vector.softmax(row, s)
         }
-        let out = y + bi * s * c + h * d
-        BLAS.sgemm(transA: false, transB: false, m: s, n: d, k: s, alpha: 1, a: scores, lda: s,
-                   b: v, ldb: 3 * c, beta: 0, c: out, ldc: c)
-        for i in 0..<s { Vector.add(out + i * c, bias + 2 * c + h * d, into: out + i * c, d) }
+        AttentionPanels.packTile(v, ldb: 3 * c, transposed: false, k: s, n: d, into: valuePanels)
+        AttentionPanels.gemmTile(m: s, n: d, k: s, a: scores, lda: s, panels: valuePanels, c: y + bi * s * c + h * d, ldc: c)
     }
 }

@@ -1,53 +1,51 @@
 import Kernels
 
-/// How an attention plugin spreads its work over threads (its tactic's kind).
+/// How an attention plugin spreads its (batch, head) tiles over threads (its tactic's kind).
 ///
-/// OpenBLAS's thread count is process-wide, and its workers spin for a while
-/// after each threaded call, so mixing its threads with the context's pool
-/// oversubscribes the cores. Each mode therefore uses one of the two at a time:
-/// - `serial`: projections and tiles call OpenBLAS with its threads, tiles one after another;
-/// - `parallel`: projections use OpenBLAS's threads, tiles run on the pool with OpenBLAS on one thread;
-/// - `pool`: OpenBLAS on one thread for the whole layer; the projections are split
-///   by rows over the pool (OpenBLAS's own 2-thread split of these shapes loses ~25%),
-///   the tiles run on the pool.
+/// The projections always run on ``PackedGEMM`` over the context's pool, and
+/// the tiles' small GEMMs on its register-blocked tile kernel, one thread per
+/// tile: no OpenBLAS call anywhere, so no BLAS thread count to switch and no
+/// oversubscription. The modes differ only in the tiles:
+/// - `parallel`: tiles spread over the pool (inline when all tiles together
+///   are too little work to pay for waking the workers, see ``inlineWork``);
+/// - `serial`: tiles one after another on the calling thread.
 enum AttentionThreading {
-    case serial, parallel, pool
+    case serial, parallel
 
-    /// The mode a tactic named `<prefix>.heads.serial`, `.heads.parallel` or `.pool` selects.
+    /// The mode a tactic named `<prefix>.heads.serial` or `<prefix>.heads.parallel` selects.
     init?(tactic: String, prefix: String) {
         switch tactic {
         case prefix + ".heads.serial": self = .serial
         case prefix + ".heads.parallel": self = .parallel
-        case prefix + ".pool": self = .pool
         default: return nil
         }
     }
 
-    /// The three tactic names for `prefix`, the usual winner first.
-    static func tactics(_ prefix: String) -> [String] {
-        [prefix + ".heads.parallel", prefix + ".pool", prefix + ".heads.serial"]
-    }
+    /// The tactics the builder times: `parallel` only. It already runs tiny tiles
+    /// inline, so `serial` only ever tied it at the opt shape (4×64: 0.595 against
+    /// 0.598 ms) and, picked on such noise, would run the max shape's tiles on one thread.
+    static func tactics(_ prefix: String) -> [String] { [prefix + ".heads.parallel"] }
 
-    /// Runs `body` with OpenBLAS on one thread when `pool` has several (restored after).
-    static func withSingleThreadedBLAS(_ pool: ThreadPool, _ body: () -> Void) {
-        let saved = BLAS.threads
-        if saved != 1 && pool.threads > 1 { BLAS.threads = 1 }
-        defer { if BLAS.threads != saved { BLAS.threads = saved } }
-        body()
-    }
+    /// Multiply-adds below which the parallel mode runs its tiles inline: waking
+    /// the pool's workers costs tens of microseconds, more than this much work.
+    static let inlineWork = 1 << 17
 
-    /// `C ← A·B` (row-major, no transposes, `C` `m × n`), split by rows of A
-    /// over `pool` in `pool` mode, one OpenBLAS call otherwise.
-    func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-              c: UnsafeMutablePointer<Float>, ldc: Int, pool: ThreadPool) {
-        guard self == .pool, pool.threads > 1, m >= 2 * pool.threads else {
-            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
-                       beta: 0, c: c, ldc: ldc)
+    /// Runs `body(tile)` for `tiles` tiles, each on one thread with its own scratch
+    /// slot: tile `i` uses slot `i % slots`, and a slot's tiles run on one worker in turn.
+    /// `work` is the multiply-adds of all tiles together.
+    func forEachTile(_ tiles: Int, slots: Int, work: Int, pool: ThreadPool, _ body: (_ tile: Int, _ slot: Int) -> Void) {
+        guard self == .parallel, pool.threads > 1, tiles > 1, work >= Self.inlineWork else {
+            for i in 0..<tiles { body(i, 0) }
             return
         }
-        pool.parallelChunks(m) { rows in
-            BLAS.sgemm(transA: false, transB: false, m: rows.count, n: n, k: k, alpha: 1, a: a + rows.lowerBound * lda, lda: lda,
-                       b: b, ldb: ldb, beta: 0, c: c + rows.lowerBound * ldc, ldc: ldc)
+        pool.parallelFor(min(slots, tiles)) { slot in
+            var i = slot
+            while i < tiles { body(i, slot); i += slots }
         }
+    }
+
+    /// Scratch slots a tactic keeps for `tiles` tiles (one for `serial`).
+    static func slots(tactic: String, tiles: Int, maxSlots: Int) -> Int {
+        tactic.hasSuffix(".heads.serial") ? 1 : max(1, min(tiles, maxSlots))
     }
 }

@@ -22,25 +22,24 @@ import Kernels
 /// A query row whose keys are all masked gives a zero context row (WeNet's
 /// `masked_fill(mask, 0)` after the softmax).
 ///
-/// The kernel works per (batch, head) tile, while the tile is in cache: the
-/// biased, scaled queries `[(Q_h + b_q + u_h)·s | (Q_h + b_q + v_h)·s]` (T×2D)
-/// times the keys `[K_h + b_k | P_h]` (n×2D) in one GEMM, the key mask, a SIMD
-/// softmax, then `A_h·V_h + b_v` into the context. Only the keys up to the last
-/// kept one take part (length masks keep a prefix, so padded keys cost
-/// nothing); every query row is computed, padded ones included, since the
-/// unfused graph gives them values too. The projections' biases are applied
-/// in the tiles (Q, K, V) and in one SIMD pass (out); no pass over the Q/K/V
-/// buffer.
+/// The projections run on ``PackedGEMM`` with their weights (`Wqkv`, `Wpos`,
+/// `Wout`) packed at build time (``pack(constant:input:)``; weights given at
+/// run time are packed into the workspace) and their biases in the GEMM
+/// epilogue. The kernel then works per (batch, head) tile, while the tile is
+/// in cache (``RelPosTile``): the biased, scaled queries
+/// `[(Q_h + u_h)·s | (Q_h + v_h)·s]` (T×2D) times the keys `[K_h | P_h]`
+/// (n×2D) in one register-blocked GEMM, the key mask, a SIMD softmax, then
+/// `A_h·V_h` into the context. Only the keys up to the last kept one take
+/// part; every query row is computed, padded ones included, since the
+/// unfused graph gives them values too. No OpenBLAS call anywhere.
 ///
-/// Tactics (see ``AttentionThreading``): `relpos.heads.parallel` (tiles spread
-/// over the context's threads, OpenBLAS set to one thread meanwhile and
-/// restored after; projections threaded by OpenBLAS), `relpos.pool` (OpenBLAS
-/// on one thread for the whole layer, projections split by rows over the
-/// context's threads too) and `relpos.heads.serial` (one tile at a time,
-/// threads left to OpenBLAS).
+/// Tactics (see ``AttentionThreading``): `relpos.heads.parallel` (tiles
+/// spread over the context's threads, inline when they are tiny) and
+/// `relpos.heads.serial` (tiles one after another on the calling thread; run
+/// when asked for, not timed by the builder).
 public final class RelPosAttentionPlugin: Plugin {
     public static let name = "RelPosAttention"
-    public static let version = 1
+    public static let version = 2
     static let tacticNames = AttentionThreading.tactics("relpos")
     public let heads: Int
     public let scale: Float
@@ -77,11 +76,20 @@ public final class RelPosAttentionPlugin: Plugin {
     /// Tile workspaces the parallel tactic keeps (tile `bh` uses slot `bh % slots`).
     static let maxSlots = 16
 
+    /// The inputs holding projection weights, with their (K, N) in units of C: Wqkv, Wpos, Wout.
+    private static let weightInputs: [(input: Int, n: Int, name: String)] = [(1, 3, "Wqkv"), (4, 1, "Wpos"), (7, 1, "Wout")]
+
+    /// Packs the projection weights `Wqkv`, `Wpos` and `Wout` into ``PackedGEMM``'s panels.
+    public func pack(constant: Tensor, input: Int) throws -> Tensor? {
+        Self.weightInputs.contains { $0.input == input } ? AttentionPanels.pack(constant) : nil
+    }
+
     public func workspaceSize(inputShapes: [[Int]], tactic: String) -> Int {
-        guard inputShapes.count > 3, inputShapes[0].count == 3, inputShapes[3].count == 3 else { return 0 }
+        guard inputShapes.count > 7, inputShapes[0].count == 3, inputShapes[3].count == 3 else { return 0 }
         let (b, t, c) = (inputShapes[0][0], inputShapes[0][1], inputShapes[0][2])
-        let slots = tactic == "relpos.heads.serial" ? 1 : min(b * heads, Self.maxSlots)
-        let floats = b * t * 3 * c + inputShapes[3][0] * t * c + b * t * c + b * t + 2 * c
+        let slots = AttentionThreading.slots(tactic: tactic, tiles: b * heads, maxSlots: Self.maxSlots)
+        var floats = b * t * 3 * c + inputShapes[3][0] * t * c + b * t * c + b * t
+        for w in Self.weightInputs { floats += AttentionPanels.scratchFloats(inputShapes[w.input], k: c, n: w.n * c) }
         return (floats + slots * RelPosTile.floats(t: t, d: c / heads)) * MemoryLayout<Float>.size
     }
 
@@ -98,40 +106,37 @@ public final class RelPosAttentionPlugin: Plugin {
         guard c % heads == 0, y.count == x.count else {
             throw PluginError.invalidInputs(plugin: p, reason: "X \(x.shape) does not split into \(heads) heads")
         }
-        let w = try (1...8).map { try call.input($0, of: p) }
-        let pos = w[2]
+        let pos = try call.input(3, of: p)
         let bp = pos.shape.first ?? 0
         guard pos.shape.count == 3, bp == 1 || bp == b, pos.shape[1] == t, pos.shape[2] == c else {
             throw PluginError.invalidInputs(plugin: p, reason: "pos is \(pos.shape), expected [1 or \(b), \(t), \(c)]")
         }
-        for (k, (what, n)) in [("Wqkv", c * 3 * c), ("bqkv", 3 * c), ("pos", bp * t * c), ("Wpos", c * c),
-                               ("pos_bias_u", c), ("pos_bias_v", c), ("Wout", c * c), ("bout", c)].enumerated() {
-            try PluginInputs.check(w[k], count: n, what, plugin: p)
+        for (k, (what, n)) in [(2, ("bqkv", 3 * c)), (5, ("pos_bias_u", c)), (6, ("pos_bias_v", c)), (8, ("bout", c))] {
+            try PluginInputs.check(try call.input(k, of: p), count: n, what, plugin: p)
         }
         let qkv = ws.assumingMemoryBound(to: Float.self)
         let proj = qkv + b * t * 3 * c, ctx = proj + bp * t * c, keep = ctx + b * t * c
-        let qBias = keep + b * t, slots = qBias + 2 * c
-        try readMask(call.inputs.count > 9 ? call.inputs[9] : nil, b: b, t: t, into: keep)
-        // b_q + u and b_q + v, so the tiles add one vector to Q.
-        Vector.add(w[1].floats, w[4].floats, into: qBias, c)
-        Vector.add(w[1].floats, w[5].floats, into: qBias + c, c)
-        let tile = RelPosTile(t: t, c: c, d: c / heads, heads: heads, scale: scale, posPerBatch: bp != 1,
-                              qkv: qkv, proj: proj, keep: keep, qBias: qBias, kvBias: w[1].floats + c, ctx: ctx)
-        let pool = call.threads
-        let run = {
-            mode.gemm(m: b * t, n: 3 * c, k: c, a: x.floats, lda: c, b: w[0].floats, ldb: 3 * c, c: qkv, ldc: 3 * c, pool: pool)
-            mode.gemm(m: bp * t, n: c, k: c, a: pos.floats, lda: c, b: w[3].floats, ldb: c, c: proj, ldc: c, pool: pool)
-            switch mode {
-            case .serial: for bh in 0..<(b * self.heads) { tile.run(bh, scratch: slots) }
-            case .parallel: AttentionThreading.withSingleThreadedBLAS(pool) {
-                    tile.runParallel(tiles: b * self.heads, slots: min(b * self.heads, Self.maxSlots), scratch: slots, threads: pool)
-                }
-            case .pool: tile.runParallel(tiles: b * self.heads, slots: min(b * self.heads, Self.maxSlots), scratch: slots, threads: pool)
-            }
-            mode.gemm(m: b * t, n: c, k: c, a: ctx, lda: c, b: w[6].floats, ldb: c, c: y.floats, ldc: c, pool: pool)
-            Vector.addBias(y.floats, rows: b * t, columns: c, stride: c, bias: w[7].floats, threads: pool)
+        var scratch = keep + b * t
+        let panels = try Self.weightInputs.map {
+            try AttentionPanels.panels(call.input($0.input, of: p), k: c, n: $0.n * c, $0.name, plugin: p, scratch: &scratch)
         }
-        if mode == .pool { AttentionThreading.withSingleThreadedBLAS(pool, run) } else { run() }
+        try readMask(call.inputs.count > 9 ? call.inputs[9] : nil, b: b, t: t, into: keep)
+        let pool = call.threads
+        let bias = { (k: Int) in GEMM.Epilogue(bias: UnsafePointer(call.inputs[k]?.floats)) }
+        PackedGEMM.run(m: b * t, n: 3 * c, k: c, a: x.floats, lda: c, packed: panels[0], c: qkv, ldc: 3 * c,
+                       epilogue: bias(2), threads: pool)
+        PackedGEMM.run(m: bp * t, n: c, k: c, a: pos.floats, lda: c, packed: panels[1], c: proj, ldc: c,
+                       epilogue: GEMM.Epilogue(), threads: pool)
+        let tile = RelPosTile(t: t, c: c, d: c / heads, heads: heads, scale: scale, posPerBatch: bp != 1, qkv: qkv,
+                              proj: proj, keep: keep, u: try call.input(5, of: p).floats,
+                              v: try call.input(6, of: p).floats, ctx: ctx)
+        let slots = AttentionThreading.slots(tactic: call.tactic, tiles: b * heads, maxSlots: Self.maxSlots)
+        let size = RelPosTile.floats(t: t, d: c / heads)
+        mode.forEachTile(b * heads, slots: slots, work: b * heads * tile.work, pool: pool) { bh, slot in
+            tile.run(bh, scratch: scratch + slot * size)
+        }
+        PackedGEMM.run(m: b * t, n: c, k: c, a: ctx, lda: c, packed: panels[2], c: y.floats, ldc: c,
+                       epilogue: bias(8), threads: pool)
     }
 
     /// Writes 1 for a kept key and 0 for a masked one, [B, T] (all kept without a mask).

@@ -7,40 +7,36 @@ struct RelPosTile: @unchecked Sendable {
     let t: Int, c: Int, d: Int, heads: Int, scale: Float
     /// True when `pos` has one row block per batch item rather than one for all.
     let posPerBatch: Bool
-    /// X·Wqkv without bias, [B, T, 3C].
-    let qkv: UnsafeMutablePointer<Float>
+    /// X·Wqkv + bqkv, [B, T, 3C].
+    let qkv: UnsafePointer<Float>
     /// pos·Wpos, [1 or B, T, C].
-    let proj: UnsafeMutablePointer<Float>
+    let proj: UnsafePointer<Float>
     /// 1 for a kept key, 0 for a masked one, [B, T].
-    let keep: UnsafeMutablePointer<Float>
-    /// `[b_q + u | b_q + v]`, 2C.
-    let qBias: UnsafeMutablePointer<Float>
-    /// `[b_k | b_v]`, 2C (the tail of `bqkv`).
-    let kvBias: UnsafeMutablePointer<Float>
+    let keep: UnsafePointer<Float>
+    /// `pos_bias_u` and `pos_bias_v`, [H, D] each.
+    let u: UnsafePointer<Float>, v: UnsafePointer<Float>
     /// The concatenated heads' context, [B, T, C].
     let ctx: UnsafeMutablePointer<Float>
 
-    /// Scratch floats one tile uses: T×T scores, T×2D queries, T×2D keys.
-    static func floats(t: Int, d: Int) -> Int { t * t + 4 * t * d }
-
-    /// Runs `tiles` tiles over the pool's threads (the caller sets OpenBLAS to
-    /// one thread); tile `bh` uses scratch slot `bh % slots`, and a slot's
-    /// tiles run on one worker in turn.
-    func runParallel(tiles: Int, slots: Int, scratch: UnsafeMutablePointer<Float>, threads: ThreadPool) {
-        let size = Self.floats(t: t, d: d)
-        threads.parallelFor(slots) { slot in
-            var bh = slot
-            while bh < tiles { run(bh, scratch: scratch + slot * size); bh += slots }
-        }
+    /// Scratch floats one tile uses: T×T scores, T×2D queries, T×2D keys, and
+    /// the keys' and V's panels.
+    static func floats(t: Int, d: Int) -> Int {
+        t * t + 4 * t * d + PackedGEMM.packedCount(k: 2 * d, n: t) + PackedGEMM.packedCount(k: t, n: d)
     }
 
+    /// Multiply-adds of one tile with all keys kept: scores (2D per pair) and context (D per pair).
+    var work: Int { t * t * 3 * d }
+
     /// Scores, mask, softmax and context for tile `bh` (batch `bh / H`, head `bh % H`).
+    ///
+    /// Only the keys up to the last kept one take part (length masks keep a
+    /// prefix, so padded keys cost nothing); every query row is computed,
+    /// padded ones included, since the unfused graph gives them values too.
     func run(_ bh: Int, scratch: UnsafeMutablePointer<Float>) {
         let (bi, h) = (bh / heads, bh % heads)
-        let q = qkv + bi * t * 3 * c + h * d, k = q + c, v = q + 2 * c
+        let q = qkv + bi * t * 3 * c + h * d, k = q + c, vh = q + 2 * c
         let keys = keep + bi * t
         let out = ctx + bi * t * c + h * d
-        // Keys after the last kept one do no work at all.
         var n = t
         while n > 0 && keys[n - 1] == 0 { n -= 1 }
         guard n > 0 else {
@@ -48,19 +44,20 @@ struct RelPosTile: @unchecked Sendable {
             return
         }
         let scores = scratch, queries = scratch + t * t, keyRows = queries + 2 * t * d
+        let keyPanels = keyRows + 2 * t * d, valuePanels = keyPanels + PackedGEMM.packedCount(k: 2 * d, n: t)
         let p = proj + (posPerBatch ? bi * t * c : 0) + h * d
+        // [(Q_h + u_h)·s | (Q_h + v_h)·s] against [K_h | P_h]: both score terms in one GEMM.
         for i in 0..<t {
             let row = q + i * 3 * c, qi = queries + i * 2 * d
-            Vector.addScaled(row, qBias + h * d, scale, into: qi, d)
-            Vector.addScaled(row, qBias + c + h * d, scale, into: qi + d, d)
+            Vector.addScaled(row, u + h * d, scale, into: qi, d)
+            Vector.addScaled(row, v + h * d, scale, into: qi + d, d)
         }
         for j in 0..<n {
-            let kj = keyRows + j * 2 * d
-            Vector.add(k + j * 3 * c, kvBias + h * d, into: kj, d)
-            (kj + d).update(from: p + j * c, count: d)
+            (keyRows + j * 2 * d).update(from: k + j * 3 * c, count: d)
+            (keyRows + j * 2 * d + d).update(from: p + j * c, count: d)
         }
-        BLAS.sgemm(transA: false, transB: true, m: t, n: n, k: 2 * d, alpha: 1, a: queries, lda: 2 * d,
-                   b: keyRows, ldb: 2 * d, beta: 0, c: scores, ldc: n)
+        AttentionPanels.packTile(keyRows, ldb: 2 * d, transposed: true, k: 2 * d, n: n, into: keyPanels)
+        AttentionPanels.gemmTile(m: t, n: n, k: 2 * d, a: queries, lda: 2 * d, panels: keyPanels, c: scores, ldc: n)
         var holes = false
         for j in 0..<n where keys[j] == 0 { holes = true; break }
         for i in 0..<t {
@@ -68,10 +65,8 @@ struct RelPosTile: @unchecked Sendable {
             if holes { for j in 0..<n where keys[j] == 0 { row[j] = -.infinity } }
             Vector.softmax(row, n)
         }
-        BLAS.sgemm(transA: false, transB: false, m: t, n: d, k: n, alpha: 1, a: scores, lda: n,
-                   b: v, ldb: 3 * c, beta: 0, c: out, ldc: c)
-        // Each kept row's weights sum to 1, so A·(V + b_v) = A·V + b_v.
-        let vBias = kvBias + c + h * d
-        for i in 0..<t { Vector.add(out + i * c, vBias, into: out + i * c, d) }
+        // V already carries b_v (each kept row's weights sum to 1).
+        AttentionPanels.packTile(vh, ldb: 3 * c, transposed: false, k: n, n: d, into: valuePanels)
+        AttentionPanels.gemmTile(m: t, n: d, k: n, a: scores, lda: n, panels: valuePanels, c: out, ldc: c)
     }
 }
