@@ -146,6 +146,10 @@ def time_cell(args, runners: list, npz: str, outputs: list[str]) -> dict:
     for i in range(args.iterations):
         order = runners if i % 2 == 0 else runners[::-1]
         for r in order:
+            # Every timed run starts on an idle machine: the previous runner's threads
+            # (ONNX Runtime's and OpenVINO's spin after a run, as does the workbench's pool)
+            # get time to park instead of competing with the next runner for the cores.
+            time.sleep(args.settle_ms / 1000)
             last = i == args.iterations - 1
             if isinstance(r, R.WorkbenchRunner):
                 times[r.name] += r.run(feeds, 1, npz=npz, save=last)
@@ -263,6 +267,8 @@ def main():
     ap.add_argument("--workbench", required=True, help="the release workbench binary")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--iterations", type=int, default=10, help="timed rounds per cell (median)")
+    ap.add_argument("--settle-ms", type=float, default=50,
+                    help="idle pause before each timed run, so the previous runner's spinning threads park")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="three cells per model")
     ap.add_argument("--cells", help="BxT list, e.g. 1x16,4x64 (overrides the matrix and --quick)")
