@@ -7,6 +7,10 @@
 
 #include <stddef.h>
 
+// The kernel families that declare their functions in their own headers.
+#include "wb_pool.h"
+#include "wb_subsampling.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
