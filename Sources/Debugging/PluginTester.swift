@@ -116,13 +116,16 @@ public final class PluginTester {
         let threads = self.threads
         return { _, inputs in
             let p = try plugin.get()
-            let available = p.tactics(inputShapes: inputs.map { $0?.shape ?? [] })
+            // Weights in the layout an engine gives the kernel (``Plugin/pack(constant:input:)``), and the
+            // tactics offered for that layout.
+            let packed = try inputs.enumerated().map { k, t in try t.flatMap { try p.pack(constant: $0, input: k) } ?? t }
+            let available = p.tactics(inputShapes: packed.map { $0?.shape ?? [] })
             let chosen = tactic ?? available.first ?? "default"
             guard available.contains(chosen) || tactic == nil else {
                 throw PluginError.unknownTactic(plugin: Self.label(node.domain, node.opType), tactic: chosen)
             }
             log.add(chosen)
-            return try p.run(inputs, tactic: chosen, threads: threads)
+            return try p.run(packed, tactic: chosen, threads: threads, packWeights: false)
         }
     }
 

@@ -2,6 +2,7 @@ import Debugging
 import IR
 import Plugins
 import XCTest
+import _TestSupport
 
 /// `plugin test`'s logic on the WeNet fixture's GLU: the built-in plugin
 /// passes every shape, the broken one fails exactly where the row length
@@ -38,6 +39,22 @@ final class PluginTesterTests: XCTestCase {
         // The worst element is in a row's tail: its last axis index is past the 8-lane body.
         let worst = try XCTUnwrap(odd.outputs[0].worst)
         XCTAssertGreaterThanOrEqual(worst[2], odd.shapes[DebugFixtures.gluInput]![2] / 8 * 8)
+    }
+
+    /// A plugin whose weight the builder packs (Linear, `[K, N]` → panels) is tested in the packed
+    /// layout with the tactics offered for it, as an engine runs it.
+    func testLinearRunsOnPackedWeights() throws {
+        let g = Graph(name: "linear",
+                      nodes: [Node(name: "mm", opType: "MatMul", inputs: ["x", "w"], outputs: ["m"]),
+                              Node(name: "add", opType: "Add", inputs: ["m", "b"], outputs: ["y"])],
+                      inputs: [ValueInfo(name: "x", type: ValueType(.float32, ["B", "T", 24]))],
+                      outputs: [ValueInfo(name: "y", type: ValueType(.float32, ["B", "T", 48]))],
+                      initializers: ["w": TestTensors.uniform([24, 48], seed: 1), "b": TestTensors.uniform([48], seed: 2)],
+                      opsetImports: ["": 17])
+        let tester = try PluginTester(subgraph: g, plugin: "Linear", registry: PluginRegistry(registeringBuiltins: true))
+        let c = try tester.run(ShapeSample(label: "odd", shapes: ["x": [3, 7, 24]]), seed: 4, tolerance: Tolerance(atol: 1e-5, rtol: 1e-4))
+        XCTAssertTrue(c.passed, "\(c.outputs)")
+        XCTAssertEqual(c.tactics, ["gemm.packed"])
     }
 
     func testUserGivenPluginNode() throws {
