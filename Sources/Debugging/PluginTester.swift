@@ -118,7 +118,7 @@ public final class PluginTester {
             let p = try plugin.get()
             // Weights in the layout an engine gives the kernel (``Plugin/pack(constant:input:)``), and the
             // tactics offered for that layout.
-            let packed = try inputs.enumerated().map { k, t in try t.flatMap { try p.pack(constant: $0, input: k) } ?? t }
+            let packed = try p.packed(inputs)
             let available = p.tactics(inputShapes: packed.map { $0?.shape ?? [] })
             let chosen = tactic ?? available.first ?? "default"
             guard available.contains(chosen) || tactic == nil else {

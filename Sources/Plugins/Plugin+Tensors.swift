@@ -2,6 +2,12 @@ import IR
 import Kernels
 
 extension Plugin {
+    /// The inputs in the layouts an engine gives the kernel: each through
+    /// ``pack(constant:input:)``, as the builder does with constant inputs.
+    public func packed(_ inputs: [Tensor?]) throws -> [Tensor?] {
+        try inputs.enumerated().map { k, t in try t.flatMap { try pack(constant: $0, input: k) } ?? t }
+    }
+
     /// Runs the plugin on tensors: allocates outputs from ``outputTypes(_:)``
     /// at the inputs' concrete shapes, and workspace for `tactic`. This is how
     /// the reference executor, tests and `plugin test` run a plugin outside an
@@ -13,7 +19,7 @@ extension Plugin {
     public func run(_ inputs: [Tensor?], tactic: String? = nil, threads: ThreadPool = ThreadPool(threads: 1),
                     packWeights: Bool = true) throws -> [Tensor] {
         let types = try outputTypes(inputs.map { $0.map { ValueType($0.dataType, Shape($0.shape)) } })
-        let inputs = packWeights ? try inputs.enumerated().map { k, t in try t.flatMap { try pack(constant: $0, input: k) } ?? t } : inputs
+        let inputs = packWeights ? try packed(inputs) : inputs
         var outputs: [Tensor] = []
         for (k, t) in types.enumerated() {
             guard let sizes = t.shape?.staticSizes else {
