@@ -239,7 +239,8 @@ def bench_model(args, model: str, blas: dict, env: dict) -> dict:
             r.close()
     del counter
     result = dict(model=model, onnx=onnx_path, plan=plan, axis=spec["axis"], machine=env, blas=blas,
-                  blasCoreEngine=wb.blas_core if wb else None, runnerLabels={r.name: r.label for r in runners},
+                  blasCoreEngine=wb.blas_core if wb else None, kernelISA=wb.kernel_isa if wb else None,
+                  runnerLabels={r.name: r.label for r in runners},
                   **info, cells=rows)
     if wb and "ort" in args.runners and not args.no_memory:
         largest = max(cells, key=lambda c: c[0] * c[1])
@@ -285,7 +286,8 @@ def main():
     os.makedirs(args.results, exist_ok=True)
     env = machine(args)
     blas = roof(args)
-    log(f"OpenBLAS core {blas['blasCore']} ({blas['coreTypeRequest']}); sgemm roof {blas['roofGflops']:.1f} GFLOP/s "
+    log(f"OpenBLAS core {blas['blasCore']} ({blas['coreTypeRequest']}); workbench kernels "
+        f"{blas.get('kernelISA')}; sgemm roof {blas['roofGflops']:.1f} GFLOP/s "
         f"at {args.threads} threads")
     results = []
     for model in args.models.split(","):

@@ -104,7 +104,8 @@ def header(res: dict) -> str:
             f"median of {m['iterations']} interleaved rounds after {m['warmUp']} warm-up runs"
             f"{_load(m)}. "
             f"OpenBLAS core: **{res.get('blasCoreEngine') or b['blasCore']}** ({b['coreTypeRequest']}; "
-            f"OPENBLAS_CORETYPE in the environment: {m.get('openblasCoretypeEnv') or 'unset'}). "
+            f"OPENBLAS_CORETYPE in the environment: {m.get('openblasCoretypeEnv') or 'unset'}); "
+            f"the workbench's own kernels: **{res.get('kernelISA') or b.get('kernelISA') or 'not reported'}**. "
             f"sgemm roof (`workbench blas`, GFLOP/s): **{b['roofGflops']:.0f}**; {shapes}.")
 
 

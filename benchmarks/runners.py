@@ -128,6 +128,7 @@ class WorkbenchRunner(Runner):
             raise RuntimeError(f"workbench bench-server did not start: {self.ready}")
         self.output_names = self.ready["outputs"]
         self.blas_core = self.ready["blasCore"]
+        self.kernel_isa = self.ready.get("kernelISA")
         self.max_resident_bytes = 0
         self._scratch = tempfile.mkdtemp(prefix="wb-bench-")
 

@@ -146,4 +146,16 @@ public enum VectorMath {
 
     /// Forces the portable code paths (`true`) or restores run-time dispatch; for tests.
     public static func forcePortable(_ portable: Bool) { wb_force_portable(portable ? 1 : 0) }
+
+    /// The instruction sets the kernels dispatch on, lowest first.
+    public enum ISA: Int32, CaseIterable, Sendable {
+        case portable = 0, avx2 = 1, avx512 = 2
+    }
+
+    /// The instruction set the kernels use now (the CPU's best, capped by `WORKBENCH_ISA` and ``capISA(_:)``).
+    public static var isa: ISA { ISA(rawValue: wb_cpu_isa()) ?? .portable }
+
+    /// Caps the instruction set the kernels use (`nil` removes the cap); for tests that run every code path
+    /// the CPU has.
+    public static func capISA(_ isa: ISA?) { wb_cpu_cap_isa(isa?.rawValue ?? -1) }
 }

@@ -7,9 +7,9 @@ import CKernels
 ///     C ← epilogue(A·B)
 ///
 /// as a grid of tiles (rows × panels) spread over the pool's workers. A
-/// tile runs K in blocks of ``Tiling/kc``: A's block is copied into 6-row
-/// micro-panels and a 6×16 block of C lives in registers for the whole
-/// k-block (AVX2/FMA when the CPU has it, a portable loop otherwise). For a
+/// tile runs K in blocks of ``Tiling/kc``: A's block is copied into micro-panels
+/// of ``blockRows(m:)`` rows and a block of C lives in registers for the whole
+/// k-block (16×16 with AVX-512 from 9 rows on, 6×16 with AVX2/FMA, a portable loop otherwise). For a
 /// few rows each panel is read exactly once, front to back, so the weights
 /// stream at memory speed. The epilogue runs on each tile while it is in cache.
 ///
@@ -19,6 +19,20 @@ import CKernels
 public enum PackedGEMM {
     /// Columns per panel.
     public static let panelWidth = 16
+
+    /// Rows of C one register block computes on this CPU for an `m`-row tile: 16 with
+    /// AVX-512 (16×16, from 9 rows on), else 6 (AVX2's 6×16 and the portable loop).
+    public static func blockRows(m: Int) -> Int { Int(wb_packed_mr(m)) }
+
+    /// The instruction set the packed kernel runs on this CPU ("avx512", "avx2" or "portable"):
+    /// what the CPU supports, capped by the environment variable `WORKBENCH_ISA`.
+    public static var isa: String {
+        switch VectorMath.isa {
+        case .avx512: return "avx512"
+        case .avx2: return "avx2"
+        case .portable: return "portable"
+        }
+    }
 
     /// The number of floats of `B` [k × n] once packed.
     public static func packedCount(k: Int, n: Int) -> Int { Int(wb_packed_b_floats(k, n)) }
@@ -54,12 +68,13 @@ public enum PackedGEMM {
 
         public init(rows: Int, panels: Int, kc: Int) { (self.rows, self.panels, self.kc) = (rows, panels, kc) }
 
-        /// The tiling for `m × n × k` on `threads` workers: K blocks of 256 (all of K up to 384, or for
-        /// ≤ 6 rows, where B is streamed once), tiles of up to 96 rows × 16 panels (× all panels up to 24), made smaller until
-        /// there are at least four tiles per worker.
+        /// The tiling for `m × n × k` on `threads` workers: K blocks of 256 (all of K up to 384, or
+        /// when one register block holds all the rows, ``blockRows(m:)``, so B is streamed once), tiles of up
+        /// to 96 rows × 16 panels (× all panels up to 24), made smaller until there are at least four
+        /// tiles per worker.
         public static func choose(m: Int, n: Int, k: Int, threads: Int) -> Tiling {
             let panelCount = max(1, (n + panelWidth - 1) / panelWidth)
-            let kc = (m <= 6 || k <= 384) ? max(k, 1) : 256
+            let kc = (m <= PackedGEMM.blockRows(m: m) || k <= 384) ? max(k, 1) : 256
             // Up to 384 columns a tile spans them all (each block of A is then packed once per row block:
             // 4096×384×1536 on 2 threads 124 → 134 GFLOP/s); wider B goes in 256-column tiles.
             var rows = min(m, 96), panels = panelCount <= 24 ? panelCount : 16

@@ -31,6 +31,7 @@ struct Workbench: ParsableCommand {
         let arguments = BLASCoreSelection.prepare(Array(CommandLine.arguments.dropFirst()))
         if arguments.contains("--verbose") {
             Console.note("[V] OpenBLAS core: \(BLAS.coreName) (\(BLASCoreSelection.describeRequest()))")
+            Console.note("[V] workbench kernels: \(PackedGEMM.isa) (WORKBENCH_ISA=avx2|portable to cap)")
         }
         var command: any ParsableCommand
         do {

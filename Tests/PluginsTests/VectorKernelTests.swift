@@ -19,7 +19,7 @@ final class VectorKernelTests: XCTestCase {
             } else if x > 88.38 {
                 XCTAssertEqual(got, .infinity, "exp(\(x))")
             } else if x > -87.33 && x < 88.37 {
-                worst = max(worst, abs(Double(got) - want) / want)
+                worst = got.isNaN ? .infinity : max(worst, abs(Double(got) - want) / want)
             }
             x += 0.00731
         }

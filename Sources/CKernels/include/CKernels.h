@@ -15,8 +15,22 @@
 extern "C" {
 #endif
 
-/// 1 when this CPU (and OS) runs AVX2 and FMA code, else 0. Cached after the first call.
+/// The instruction sets the kernels dispatch on.
+enum { WB_ISA_PORTABLE = 0, WB_ISA_AVX2 = 1, WB_ISA_AVX512 = 2 };
+
+/// The best instruction set this CPU (and OS) runs, capped by the environment
+/// variable WORKBENCH_ISA (portable, avx2 or avx512; read once) and by
+/// wb_force_portable. Cached after the first call.
+int wb_cpu_isa(void);
+
+/// 1 when the kernels may use AVX2 and FMA (wb_cpu_isa() ≥ WB_ISA_AVX2), else 0.
 int wb_cpu_has_avx2_fma(void);
+
+/// 1 when the kernels may use AVX-512F (wb_cpu_isa() ≥ WB_ISA_AVX512), else 0.
+int wb_cpu_has_avx512(void);
+
+/// Caps the instruction set at level (a WB_ISA_* value), or removes the cap (< 0); for tests.
+void wb_cpu_cap_isa(int level);
 
 /// Forces the portable code paths (1) or restores run-time dispatch (0); for tests.
 void wb_force_portable(int portable);
@@ -36,6 +50,11 @@ size_t wb_packed_b_floats(ptrdiff_t k, ptrdiff_t n);
 /// floats, zero past n). transposed = 0: B is k×n row-major (row stride ldb);
 /// 1: B is given as Bᵀ, n×k row-major (row stride ldb).
 void wb_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb, int transposed, float *packed);
+
+/// Rows of C one register block of wb_sgemm_packed_tile computes at once on this
+/// CPU for an m-row tile (16 with AVX-512 from 9 rows on, else 6): up to this many
+/// rows, each panel of B is read once per K block whatever kc is.
+ptrdiff_t wb_packed_mr(ptrdiff_t m);
 
 /// C[0..m, panel0·16 ..< (panel0+panels)·16 ∩ n] = A[m×k] · B for the packed
 /// B of wb_pack_b (C is overwritten). K runs in blocks of kc (≤ 0: all of K).

@@ -183,11 +183,13 @@ struct BLASReport: Encodable {
     var threads: Int
     /// How the core was chosen (an explicit request, or the environment's `OPENBLAS_CORETYPE` ignored).
     var coreTypeRequest: String
+    /// The instruction set of the workbench's packed kernel (``PackedGEMM/isa``).
+    var kernelISA: String = PackedGEMM.isa
     var results: [GEMMThroughput]
 
     var text: String {
         var lines = ["OpenBLAS core: \(blasCore) (\(coreTypeRequest))", "OpenBLAS build: \(blasConfig)",
-                     "Threads: \(threads)"]
+                     "Threads: \(threads)", "Workbench kernels: \(kernelISA)"]
         if !results.isEmpty {
             lines.append("     shape (MxNxK)    kernel  GFLOP/s (median)  GFLOP/s (best)   ms/call (median)")
             for r in results {

@@ -88,6 +88,8 @@ struct BenchReady: Encodable {
     var threads: Int
     var blasCore: String
     var blasConfig: String
+    /// The instruction set of the workbench's own kernels (``PackedGEMM/isa``).
+    var kernelISA: String
 
     init(engine: Engine, plan: String) {
         self.plan = plan
@@ -97,6 +99,7 @@ struct BenchReady: Encodable {
         threads = engine.manifest.threads
         blasCore = BLAS.coreName
         blasConfig = BLAS.config
+        kernelISA = PackedGEMM.isa
     }
 }
 
