@@ -55,7 +55,7 @@ static struct {
     _Atomic int64_t quiet_after;        // no worker spins before this time (ns; after contention)
     _Atomic int blas_park;              // 0: wb_pool_park does nothing (WORKBENCH_POOL_BLAS_PARK=0)
     _Atomic int64_t backoff_ns;         // no spinning this long after contention (WORKBENCH_POOL_BACKOFF_MS)
-} pool = {.spin_ns = 200000, .blas_park = 1, .backoff_ns = 50000000};
+} pool = {.spin_ns = 200000, .blas_park = 1, .backoff_ns = 0};
 
 static _Thread_local ptrdiff_t tls_worker = 0;
 
@@ -121,7 +121,15 @@ static void run_chunks(uint32_t g, ptrdiff_t worker) {
 /// (to a thread of ours waiting for this core) and checks the clock: a gap
 /// longer than WB_POOL_CONTENDED_NS means it was preempted, so the cores are
 /// wanted by other threads (another process, or our own caller): it parks,
-/// and no worker spins for the next backoff_ns (50 ms).
+/// and no worker spins for the next backoff_ns (WORKBENCH_POOL_BACKOFF_MS).
+///
+/// The backoff is off by default. On a virtual machine the host takes a
+/// vCPU away for 30 µs to 4 ms dozens of times a second even when the guest
+/// is idle (two spinning threads here: 60-230 gaps over 30 µs and 3-8 over
+/// 1 ms each in 3 s), so a 50 ms backoff kept the pool from spinning most of
+/// the time: every loop woke its worker through a futex (about 230 per
+/// inference), and the encoder at 1×16 ran 1.15-1.67× slower after an idle
+/// pause than without the backoff. Parking at once on a gap is kept.
 static uint32_t wait_for_loop(slot_t *s, uint32_t seen) {
     uint32_t g = atomic_load_explicit(&s->gen, memory_order_acquire);
     if (g != seen) return g;

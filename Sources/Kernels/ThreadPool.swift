@@ -13,8 +13,10 @@ import CKernels
 /// took. Between loops, idle workers spin for ``spinMicroseconds`` (default
 /// 200 µs; environment `WORKBENCH_POOL_SPIN_US`), then park on a futex until
 /// the next loop. Spinning pays only on idle cores: a spinning worker that
-/// gets preempted parks at once, and no worker spins for the next 50 ms
-/// (environment `WORKBENCH_POOL_BACKOFF_MS`).
+/// gets preempted parks at once, and with the environment variable
+/// `WORKBENCH_POOL_BACKOFF_MS` set no worker spins for that long after (off by
+/// default: a virtual machine's host preempts vCPUs dozens of times a second,
+/// which kept the pool from spinning at all with a 50 ms default).
 /// Nothing is allocated per loop.
 ///
 /// The value is a plain `Sendable` description (a thread count): contexts
