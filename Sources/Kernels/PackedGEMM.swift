@@ -101,13 +101,15 @@ public enum PackedGEMM {
         let panelCount = (n + panelWidth - 1) / panelWidth
         let rowBlocks = (m + t.rows - 1) / t.rows, colBlocks = (panelCount + t.panels - 1) / t.panels
         let tiles = rowBlocks * colBlocks
+        // One id for the call's tiles: a worker packs each row block's A once, not once per tile.
+        let call = wb_packed_call_id()
         // Tiles are claimed dynamically: a worker the OS delays holds up no other.
         threads.parallelTasks(tiles) { tile, _ in
             let (rb, cb) = (tile / colBlocks, tile % colBlocks)
             let r0 = rb * t.rows, rows = min(t.rows, m - r0)
             let p0 = cb * t.panels, panels = min(t.panels, panelCount - p0)
             let status = wb_sgemm_packed_tile(rows, n, k, a + r0 * lda, lda, packed, p0, panels, t.kc,
-                                              c + r0 * ldc, ldc)
+                                              c + r0 * ldc, ldc, call)
             // The only failure is the per-thread scratch allocation (a few hundred KB).
             precondition(status == 0, "PackedGEMM: out of memory for the A block")
             let cols = (p0 * panelWidth)..<min(n, (p0 + panels) * panelWidth)

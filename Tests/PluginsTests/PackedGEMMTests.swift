@@ -92,11 +92,41 @@ final class PackedGEMMTests: XCTestCase {
         }
     }
 
+    /// A worker reuses its packed copy of A only within one call: the same A buffer with new
+    /// contents (an arena slot reused by the next layer) is packed again.
+    func testPackedACopyIsNotReusedAcrossCalls() {
+        let (m, n, k) = (15, 64, 300)
+        let b = values(k * n, seed: 9)
+        let packed = PackedGEMM.pack(b, k: k, n: n)
+        var a = values(m * k, seed: 5)
+        var c = [Float](repeating: 0, count: m * n)
+        let pool = ThreadPool(threads: 2)
+        for round in 0..<3 {
+            if round > 0 { for i in a.indices { a[i] = -a[i] * 0.5 + Float(round) * 0.01 } }
+            a.withUnsafeBufferPointer { pa in
+                packed.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        PackedGEMM.run(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, packed: pb.baseAddress!,
+                                       c: pc.baseAddress!, ldc: n, epilogue: GEMM.Epilogue(), threads: pool,
+                                       tiling: .init(rows: m, panels: 1, kc: 128))
+                    }
+                }
+            }
+            let want = naive(a, b, m: m, n: n, k: k)
+            for i in c.indices {
+                XCTAssertEqual(Double(c[i]), want[i], accuracy: 1e-4, "round \(round) [\(i / n), \(i % n)]")
+            }
+        }
+    }
+
     /// Tilings give at least four tiles per worker where the shape allows, and stream B once for few rows.
     func testTilingChoice() {
         let big = PackedGEMM.Tiling.choose(m: 1008, n: 2048, k: 2048, threads: 2)
         XCTAssertEqual(big.kc, 256)
         XCTAssertEqual(big.rows % 6, 0)
+        XCTAssertEqual(PackedGEMM.Tiling.choose(m: 15, n: 256, k: 2048, threads: 2).kc,
+                       PackedGEMM.blockRows(m: 15) >= 15 ? 2048 : 256,
+                       "rows that fit one register block (AVX2: up to 6, AVX-512: up to 16) read B once")
         let small = PackedGEMM.Tiling.choose(m: 3, n: 2048, k: 2048, threads: 2)
         XCTAssertEqual(small.kc, 2048, "few rows: all of K in one block, B read once")
         XCTAssertGreaterThanOrEqual((2048 / 16 + small.panels - 1) / small.panels, 8)

@@ -6,6 +6,7 @@
 #define WORKBENCH_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 // The kernel families that declare their functions in their own headers.
 #include "wb_pool.h"
@@ -56,14 +57,20 @@ void wb_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb, int tran
 /// rows, each panel of B is read once per K block whatever kc is.
 ptrdiff_t wb_packed_mr(ptrdiff_t m);
 
+/// A new id for one GEMM (all its tiles) of wb_sgemm_packed_tile; never 0.
+uint64_t wb_packed_call_id(void);
+
 /// C[0..m, panel0·16 ..< (panel0+panels)·16 ∩ n] = A[m×k] · B for the packed
 /// B of wb_pack_b (C is overwritten). K runs in blocks of kc (≤ 0: all of K).
-/// A's block is copied into thread-local scratch (allocated once per thread
-/// and size). Returns 0, or -1 when that scratch cannot be allocated.
+/// A's rows are copied into thread-local scratch (allocated once per thread
+/// and size). Tiles of one GEMM pass the same call id (wb_packed_call_id), and
+/// a thread whose previous tile had the same call, A pointer and rows skips
+/// the copy: A must not change between the tiles of one call. call 0 always
+/// copies. Returns 0, or -1 when that scratch cannot be allocated.
 int wb_sgemm_packed_tile(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                          const float *a, ptrdiff_t lda,
                          const float *packed, ptrdiff_t panel0, ptrdiff_t panels, ptrdiff_t kc,
-                         float *c, ptrdiff_t ldc);
+                         float *c, ptrdiff_t ldc, uint64_t call);
 
 /// The GEMM epilogue on an m×n block of C (row stride ldc), in this order:
 /// C = act(alpha·C + bias[j]) + residual[i, j]. bias (n values) and residual
