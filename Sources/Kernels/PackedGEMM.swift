@@ -79,8 +79,11 @@ public enum PackedGEMM {
             // 4096×384×1536 on 2 threads 124 → 134 GFLOP/s); wider B goes in 256-column tiles.
             var rows = min(m, 96), panels = panelCount <= 24 ? panelCount : 16
             func tiles() -> Int { ((m + rows - 1) / rows) * ((panelCount + panels - 1) / panels) }
+            // Halved row blocks stay whole register blocks (16 rows with AVX-512: 60 rows split as
+            // 16+16+16+12, not 18+18+18+6 with 2-row remainders of 16+2).
+            let mr = blockRows(m: m)
             while threads > 1 && tiles() < 4 * threads {
-                if rows > 24 { rows = (rows / 2 + 5) / 6 * 6 } else if panels > 2 { panels = (panels + 1) / 2 } else { break }
+                if rows > 24 { rows = (rows / 2 + mr - 1) / mr * mr } else if panels > 2 { panels = (panels + 1) / 2 } else { break }
             }
             return Tiling(rows: max(rows, 1), panels: max(panels, 1), kc: kc)
         }
