@@ -6,12 +6,18 @@
 #include <math.h>
 
 static inline float sigmoid1(float v) { return 1.0f / (1.0f + expf(-v)); }
+static inline float gelu1(float v) { return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f)); }
+static inline float gelu_tanh1(float v) {
+    return 0.5f * v * (1.0f + tanhf(0.79788456080286536f * (v + 0.044715f * v * v * v)));
+}
 
 static void act_portable(ptrdiff_t n, const float *x, float *y, int act) {
     switch (act) {
     case 1: for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
     case 2: for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] * sigmoid1(x[i]); break;
     case 3: for (ptrdiff_t i = 0; i < n; i++) y[i] = sigmoid1(x[i]); break;
+    case 4: for (ptrdiff_t i = 0; i < n; i++) y[i] = gelu1(x[i]); break;
+    case 5: for (ptrdiff_t i = 0; i < n; i++) y[i] = gelu_tanh1(x[i]); break;
     default: if (x != y) for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i]; break;
     }
 }
@@ -36,11 +42,40 @@ static inline AVX2 __m256 exp8(__m256 x) {
     return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
 }
 
+// erf(x) as x·P(x²)/Q(x²) on [-4, 4] (±1 beyond, where float erf is ±1): the rational
+// approximation of Eigen's and XLA's fast erf. Against erff over [-6, 6]: see VectorKernelTests.
+static inline AVX2 __m256 erf8(__m256 a) {
+    __m256 x = _mm256_min_ps(_mm256_max_ps(a, _mm256_set1_ps(-4.0f)), _mm256_set1_ps(4.0f));
+    __m256 x2 = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(-2.72614225801306e-10f), _mm256_set1_ps(2.77068142495902e-08f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-2.10102402082508e-06f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-5.69250639462346e-05f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-7.34990630326855e-04f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-2.95459980854025e-03f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-1.60960333262415e-02f));
+    p = _mm256_mul_ps(x, p);
+    __m256 q = _mm256_fmadd_ps(x2, _mm256_set1_ps(-1.45660718464996e-05f), _mm256_set1_ps(-2.13374055278905e-04f));
+    q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-1.68282697438203e-03f));
+    q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-7.37332916720468e-03f));
+    q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-1.42647390514189e-02f));
+    return _mm256_div_ps(p, q);
+}
+
 static inline AVX2 __m256 act8(__m256 v, int act) {
     switch (act) {
     case 1: return _mm256_max_ps(v, _mm256_setzero_ps());
     case 2: return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), exp8(_mm256_sub_ps(_mm256_setzero_ps(), v))));
     case 3: return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), exp8(_mm256_sub_ps(_mm256_setzero_ps(), v))));
+    case 4: {  // ½x(1 + erf(x/√2))
+        __m256 e = erf8(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
+        return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    }
+    case 5: {  // ½x(1 + tanh(u)) = x − x/(1 + e^{2u}), u = √(2/π)(x + 0.044715x³)
+        __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.79788456080286536f),
+                                 _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), v), _mm256_mul_ps(v, v), v));
+        __m256 e = exp8(_mm256_add_ps(u, u));
+        return _mm256_sub_ps(v, _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), e)));
+    }
     default: return v;
     }
 }
@@ -63,6 +98,51 @@ static AVX2 void row_avx2(ptrdiff_t n, float *c, float alpha, const float *bias,
         if (res) v = _mm256_add_ps(v, _mm256_maskload_ps(res + j, mask));
         _mm256_maskstore_ps(c + j, mask, v);
     }
+}
+
+// Softmax of a row with a finite maximum m: e = exp(x − m), 0 where x − m < −87.3 (masked
+// −∞ keys), then e / Σe. Returns 0 when the row needs the scalar path (a NaN, or m not finite).
+static AVX2 int softmax_avx2(ptrdiff_t n, float *p) {
+    __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 vmax = _mm256_set1_ps(-INFINITY), nan = _mm256_setzero_ps();
+    ptrdiff_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 x = _mm256_loadu_ps(p + j);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+        vmax = _mm256_max_ps(vmax, x);
+    }
+    __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - j)), lanes);
+    if (j < n) {
+        __m256 x = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_maskload_ps(p + j, tail), _mm256_castsi256_ps(tail));
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+        vmax = _mm256_max_ps(vmax, x);
+    }
+    if (_mm256_movemask_ps(nan)) return 0;
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+    float m = _mm_cvtss_f32(h);
+    if (!isfinite(m)) return 0;
+    __m256 vm = _mm256_set1_ps(m), floor = _mm256_set1_ps(-87.3f), sum = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(p + j), vm);
+        __m256 e = _mm256_and_ps(exp8(d), _mm256_cmp_ps(d, floor, _CMP_GE_OQ));
+        _mm256_storeu_ps(p + j, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    if (j < n) {
+        __m256 d = _mm256_sub_ps(_mm256_maskload_ps(p + j, tail), vm);
+        __m256 e = _mm256_and_ps(_mm256_and_ps(exp8(d), _mm256_cmp_ps(d, floor, _CMP_GE_OQ)), _mm256_castsi256_ps(tail));
+        _mm256_maskstore_ps(p + j, tail, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    __m256 inv = _mm256_set1_ps(1.0f / _mm_cvtss_f32(s));
+    for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(p + j, _mm256_mul_ps(_mm256_loadu_ps(p + j), inv));
+    if (j < n) _mm256_maskstore_ps(p + j, tail, _mm256_mul_ps(_mm256_maskload_ps(p + j, tail), inv));
+    return 1;
 }
 
 static AVX2 void act_avx2(ptrdiff_t n, const float *x, float *y, int act) {
@@ -105,3 +185,19 @@ static void act(ptrdiff_t n, const float *x, float *y, int code) {
 
 void wb_swish(ptrdiff_t n, const float *x, float *y) { act(n, x, y, 2); }
 void wb_sigmoid(ptrdiff_t n, const float *x, float *y) { act(n, x, y, 3); }
+void wb_gelu(ptrdiff_t n, const float *x, float *y) { act(n, x, y, 4); }
+
+void wb_softmax(ptrdiff_t n, float *p) {
+    if (n <= 0) return;
+#if defined(__x86_64__)
+    if (wb_cpu_has_avx2_fma() && softmax_avx2(n, p)) return;
+#endif
+    // Scalar: also every row with a NaN or without a finite maximum (all −∞ gives 0/0 = NaN, as ONNX).
+    float m = p[0];
+    for (ptrdiff_t j = 1; j < n; j++) m = p[j] > m || isnan(p[j]) ? p[j] : m;
+    float s = 0;
+    for (ptrdiff_t j = 0; j < n; j++) { p[j] = expf(p[j] - m); s += p[j]; }
+    float inv = 1.0f / s;
+    for (ptrdiff_t j = 0; j < n; j++) p[j] *= inv;
+}
+void wb_gelu_tanh(ptrdiff_t n, const float *x, float *y) { act(n, x, y, 5); }

@@ -47,6 +47,10 @@ public enum GEMM {
         case swish = 2
         /// `σ(x) = 1 / (1 + e⁻ˣ)`.
         case sigmoid = 3
+        /// `½x(1 + erf(x/√2))`, with a rational erf (absolute error about 1e-7).
+        case gelu = 4
+        /// `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
+        case geluTanh = 5
     }
 
     /// What follows the product: `act(α·C + bias) + residual`.
@@ -133,6 +137,16 @@ public enum VectorMath {
     /// `y = 1 / (1 + e⁻ˣ)` for `n` values (`x` may equal `y`).
     public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         wb_sigmoid(n, x, y)
+    }
+
+    /// `y = ½x(1 + erf(x/√2))` for `n` values (`x` may equal `y`); AVX2 uses a rational erf.
+    public static func gelu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        wb_gelu(n, x, y)
+    }
+
+    /// `y = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))` for `n` values (`x` may equal `y`).
+    public static func geluTanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        wb_gelu_tanh(n, x, y)
     }
 
     /// `y = a · σ(g)` for `n` values (the GLU gate); `y` may equal `g` but not `a`.

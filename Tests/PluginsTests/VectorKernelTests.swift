@@ -26,6 +26,36 @@ final class VectorKernelTests: XCTestCase {
         XCTAssertLessThan(worst, 3e-7, "worst relative error of Vector.exp")
     }
 
+    /// GELU (erf and tanh forms) on every code path against Double, over [-12, 12] and in
+    /// lengths with masked tails: absolute error ≤ 2e-6 + 1e-6·|x| (fp32 rounding of ½x(1 + ·)).
+    func testGeluMatchesDoubleOnEveryPath() {
+        let xs = stride(from: -12.0, through: 12.0, by: 0.0037).map { Float($0) } + [0, -0.0, 1e-8, -1e-8, 40, -40]
+        let best = VectorMath.isa
+        for isa in VectorMath.ISA.allCases where isa.rawValue <= best.rawValue {
+            VectorMath.capISA(isa)
+            defer { VectorMath.capISA(nil) }
+            for tanhForm in [false, true] {
+                var y = [Float](repeating: .nan, count: xs.count)
+                xs.withUnsafeBufferPointer { px in
+                    y.withUnsafeMutableBufferPointer { py in
+                        if tanhForm { VectorMath.geluTanh(px.baseAddress!, py.baseAddress!, xs.count) } else {
+                            VectorMath.gelu(px.baseAddress!, py.baseAddress!, xs.count)
+                        }
+                    }
+                }
+                var worst = 0.0
+                for (x, got) in zip(xs, y) {
+                    let v = Double(x)
+                    let want = tanhForm ? 0.5 * v * (1 + Foundation.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)))
+                        : 0.5 * v * (1 + Foundation.erf(v / 2.0.squareRoot()))
+                    let err = got.isNaN ? .infinity : abs(Double(got) - want) / (2e-6 + 1e-6 * abs(v))
+                    worst = max(worst, err)
+                }
+                XCTAssertLessThanOrEqual(worst, 1, "\(isa) \(tanhForm ? "gelu_tanh" : "gelu"): worst error in units of the bound")
+            }
+        }
+    }
+
     func testExpEdgeCases() {
         XCTAssertEqual(Vector.exp(Float.infinity), .infinity)
         XCTAssertEqual(Vector.exp(-Float.infinity), 0)
@@ -53,7 +83,19 @@ final class VectorKernelTests: XCTestCase {
     }
 
     func testSoftmaxMatchesDoubleAndHandlesMaskedEntries() {
-        for n in lengths {
+        let best = VectorMath.isa
+        for isa in VectorMath.ISA.allCases where isa.rawValue <= best.rawValue {
+            VectorMath.capISA(isa)
+            defer { VectorMath.capISA(nil) }
+            checkSoftmax()
+            var withNaN: [Float] = [1, 2, .nan, 3, 4, 5, 6, 7, 8]
+            withNaN.withUnsafeMutableBufferPointer { Vector.softmax($0.baseAddress!, 9) }
+            XCTAssertTrue(withNaN.allSatisfy(\.isNaN), "\(isa): a row holding NaN gives NaN")
+        }
+    }
+
+    private func checkSoftmax() {
+        for n in lengths + [1000] {
             var row = (0..<n).map { Float(sin(Double($0) * 1.7)) * 20 }
             if n > 2 { row[1] = -.infinity }
             let m = row.map(Double.init).max()!

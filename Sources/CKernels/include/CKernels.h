@@ -74,7 +74,8 @@ int wb_sgemm_packed_tile(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
 
 /// The GEMM epilogue on an m×n block of C (row stride ldc), in this order:
 /// C = act(alpha·C + bias[j]) + residual[i, j]. bias (n values) and residual
-/// (row stride ldr) may be NULL. act: 0 none, 1 relu, 2 swish, 3 sigmoid.
+/// (row stride ldr) may be NULL. act: 0 none, 1 relu, 2 swish, 3 sigmoid,
+/// 4 gelu (erf), 5 gelu (tanh).
 void wb_epilogue(ptrdiff_t m, ptrdiff_t n, float *c, ptrdiff_t ldc, float alpha,
                  const float *bias, int act,
                  const float *residual, ptrdiff_t ldr);
@@ -83,6 +84,14 @@ void wb_epilogue(ptrdiff_t m, ptrdiff_t n, float *c, ptrdiff_t ldc, float alpha,
 void wb_swish(ptrdiff_t n, const float *x, float *y);
 /// y[i] = σ(x[i]) = 1 / (1 + e^−x[i]) for n values (x may equal y).
 void wb_sigmoid(ptrdiff_t n, const float *x, float *y);
+/// y[i] = ½x(1 + erf(x/√2)) for n values (x may equal y); a rational erf on AVX2.
+void wb_gelu(ptrdiff_t n, const float *x, float *y);
+/// y[i] = ½x(1 + tanh(√(2/π)(x + 0.044715x³))) for n values (x may equal y).
+void wb_gelu_tanh(ptrdiff_t n, const float *x, float *y);
+
+/// Softmax of n contiguous values in place: exp(x − max) / Σ; −∞ entries give 0, and a
+/// row that is all −∞ or holds NaN or +∞ gives NaN (0/0), as ONNX Softmax.
+void wb_softmax(ptrdiff_t n, float *p);
 
 #ifdef __cplusplus
 }

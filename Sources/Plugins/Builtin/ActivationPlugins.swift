@@ -22,12 +22,8 @@ public enum Activation: String, Sendable, CaseIterable {
         case .relu: for i in 0..<n { p[i] = Swift.max(p[i], 0) }
         case .swish: VectorMath.swish(p, p, n)
         case .sigmoid: VectorMath.sigmoid(p, p, n)
-        case .gelu: for i in 0..<n { let v = p[i]; p[i] = 0.5 * v * (1 + Foundation.erf(v * 0.70710678118654752)) }
-        case .geluTanh:
-            for i in 0..<n {
-                let v = p[i]
-                p[i] = 0.5 * v * (1 + Foundation.tanh(0.79788456080286536 * (v + 0.044715 * v * v * v)))
-            }
+        case .gelu: VectorMath.gelu(p, p, n)
+        case .geluTanh: VectorMath.geluTanh(p, p, n)
         }
     }
 }
