@@ -99,8 +99,9 @@ static void block_portable(int rows, int w, ptrdiff_t kc, const float *ap, const
 #define AVX2 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
-// One R×16 block of C over kc steps; w < 16 stores through a lane mask.
-INLINE AVX2 void block(int R, int full, ptrdiff_t kc, const float *ap, const float *bp,
+// One R×16 block of C over kc steps; w < 16 stores through a lane mask. Row r of A at step p
+// is ap[r·rs + p·ks]: packed micro-panels (rs 1, ks MR), or A as it is (rs lda, ks 1).
+INLINE AVX2 void block(int R, int full, ptrdiff_t kc, const float *ap, ptrdiff_t rs, ptrdiff_t ks, const float *bp,
                        float *c, ptrdiff_t ldc, int accumulate, __m256i m0, __m256i m1) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -108,13 +109,13 @@ INLINE AVX2 void block(int R, int full, ptrdiff_t kc, const float *ap, const flo
         _mm_prefetch((const char *)(bp + 8 * NR), _MM_HINT_T0);
         _mm_prefetch((const char *)(bp + PF_L2 * NR), _MM_HINT_T1);
         __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), av;
-        av = _mm256_broadcast_ss(ap + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
-        if (R > 1) { av = _mm256_broadcast_ss(ap + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11); }
-        if (R > 2) { av = _mm256_broadcast_ss(ap + 2); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21); }
-        if (R > 3) { av = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31); }
-        if (R > 4) { av = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41); }
-        if (R > 5) { av = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51); }
-        ap += MR;
+        av = _mm256_broadcast_ss(ap + 0 * rs); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
+        if (R > 1) { av = _mm256_broadcast_ss(ap + 1 * rs); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11); }
+        if (R > 2) { av = _mm256_broadcast_ss(ap + 2 * rs); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21); }
+        if (R > 3) { av = _mm256_broadcast_ss(ap + 3 * rs); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31); }
+        if (R > 4) { av = _mm256_broadcast_ss(ap + 4 * rs); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41); }
+        if (R > 5) { av = _mm256_broadcast_ss(ap + 5 * rs); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51); }
+        ap += ks;
         bp += NR;
     }
     __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
@@ -138,12 +139,12 @@ INLINE AVX2 void block(int R, int full, ptrdiff_t kc, const float *ap, const flo
 
 #define ROWS(full)                                                                   \
     switch (rows) {                                                                  \
-    case 6: block(6, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
-    case 5: block(5, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
-    case 4: block(4, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
-    case 3: block(3, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
-    case 2: block(2, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;           \
-    default: block(1, full, kc, ap, bp, cc, ldc, accumulate, m0, m1); break;          \
+    case 6: block(6, full, kc, ap, rs, ks, bp, cc, ldc, accumulate, m0, m1); break;           \
+    case 5: block(5, full, kc, ap, rs, ks, bp, cc, ldc, accumulate, m0, m1); break;           \
+    case 4: block(4, full, kc, ap, rs, ks, bp, cc, ldc, accumulate, m0, m1); break;           \
+    case 3: block(3, full, kc, ap, rs, ks, bp, cc, ldc, accumulate, m0, m1); break;           \
+    case 2: block(2, full, kc, ap, rs, ks, bp, cc, ldc, accumulate, m0, m1); break;           \
+    default: block(1, full, kc, ap, rs, ks, bp, cc, ldc, accumulate, m0, m1); break;          \
     }
 
 static AVX2 void panel_avx2(ptrdiff_t m, ptrdiff_t w, ptrdiff_t kc, const float *apack, const float *bp,
@@ -151,12 +152,27 @@ static AVX2 void panel_avx2(ptrdiff_t m, ptrdiff_t w, ptrdiff_t kc, const float 
     __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)w), lanes);
     __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)w - 8), lanes);
+    const ptrdiff_t rs = 1, ks = MR;
     for (ptrdiff_t g = 0; g < m; g += MR) {
         int rows = (int)(m - g < MR ? m - g : MR);
         const float *ap = apack + g * kc;
         float *cc = c + g * ldc;
         if (w == NR) { ROWS(1) } else { ROWS(0) }
     }
+}
+
+// Up to MR rows read straight from A (row stride lda): nothing to pack, which for a few
+// rows cost as much as the GEMM's own loads of them (1×16 on the encoder: about 6% of the time).
+static AVX2 void panel_avx2_direct(ptrdiff_t m, ptrdiff_t w, ptrdiff_t kc, const float *a, ptrdiff_t lda,
+                                   const float *bp, float *c, ptrdiff_t ldc, int accumulate) {
+    __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)w), lanes);
+    __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)w - 8), lanes);
+    const ptrdiff_t rs = lda, ks = 1;
+    int rows = (int)m;
+    const float *ap = a;
+    float *cc = c;
+    if (w == NR) { ROWS(1) } else { ROWS(0) }
 }
 
 // AVX-512: one ZMM register holds a whole panel row, so a block is R×16 with R up to 16
@@ -272,6 +288,19 @@ int wb_sgemm_packed_tile(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, 
     // Every K block of A's rows stays packed (block p0 at apack + mPadded·p0), so the thread's
     // next tile of the same call and rows reuses them: A is packed once per thread and row
     // block, not once per tile (a 15×2048 A for 8 tiles of 2 panels took a third of the GEMM).
+#if defined(__x86_64__)
+    if (isa == WB_ISA_AVX2 && m <= MR) {
+        for (ptrdiff_t p0 = 0; p0 < k; p0 += kc) {
+            ptrdiff_t kb = k - p0 < kc ? k - p0 : kc;
+            for (ptrdiff_t j = panel0; j < panel0 + panels; j++) {
+                ptrdiff_t col = j * NR, w = n - col < NR ? n - col : NR;
+                if (w <= 0) break;
+                panel_avx2_direct(m, w, kb, a + p0, lda, packed + j * NR * k + p0 * NR, c + col, ldc, p0 > 0);
+            }
+        }
+        return 0;
+    }
+#endif
     float *apack = a_scratch((size_t)(mPadded * k));
     if (!apack) return -1;
     int reuse = call != 0 && held.call == call && held.a == a && held.m == m && held.k == k && held.kc == kc &&
