@@ -22,7 +22,9 @@
 // hardware prefetchers alone the hackathon encoder ran slower (interleaved runs, 50 ms idle
 // before each): 1×16 by 4-11%, 4×16 and 1×64 by 12-16%, 4×64 by 5%, large cells by 0-7%.
 #define PF_L2 128
-#define MR 6
+#define MR 6        // rows of an AVX2 (and portable) block
+#define MR512 16    // rows of an AVX-512 block (see block512)
+#define AVX512_MIN_ROWS 9
 
 size_t wb_packed_b_floats(ptrdiff_t k, ptrdiff_t n) {
     if (k <= 0 || n <= 0) return 0;
@@ -145,7 +147,6 @@ static void block_portable(int rows, int w, ptrdiff_t kc, const float *ap, const
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
 #define AVX2 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
@@ -233,8 +234,6 @@ static AVX2 void panel_avx2_direct(ptrdiff_t m, ptrdiff_t w, ptrdiff_t kc, const
 // full FMA throughput on Zen 4: with 24 (24×16) or 24 of 12×32 it ran at half speed,
 // while 16×16, 8×32, 6×48 and 4×64 all reached the 512-bit FMA rate (a C microbenchmark,
 // one core: 115 GFLOP/s, the same as AVX2's 6×16).
-#define MR512 16
-#define AVX512_MIN_ROWS 9
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
 
 INLINE AVX512 void block512(int R, int full, ptrdiff_t kc, const float *ap, const float *bp,
@@ -307,37 +306,29 @@ static void panel_portable(ptrdiff_t m, ptrdiff_t w, ptrdiff_t kc, const float *
     }
 }
 
-ptrdiff_t wb_packed_mr(ptrdiff_t m) {
-#if defined(__x86_64__)
-    if (wb_cpu_isa() >= WB_ISA_AVX512 && m >= AVX512_MIN_ROWS) return MR512;
-#endif
-    return MR;
+// The instruction set an m-row tile runs on. A few rows (the weights streamed from memory)
+// stay on AVX2: with AVX-512 the small batches ran 4-10% slower end to end (1×16 on the
+// hackathon encoder, interleaved runs), both as R×16 blocks and as R×64 blocks over four panels.
+static int tile_isa(ptrdiff_t m) {
+    int isa = wb_cpu_isa();
+    return isa >= WB_ISA_AVX512 && m < AVX512_MIN_ROWS ? WB_ISA_AVX2 : isa;
 }
+
+ptrdiff_t wb_packed_mr(ptrdiff_t m) { return tile_isa(m) >= WB_ISA_AVX512 ? MR512 : MR; }
 
 int wb_sgemm_packed_tile(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                          const float *packed, ptrdiff_t panel0, ptrdiff_t panels, ptrdiff_t kc,
                          float *c, ptrdiff_t ldc, uint64_t call) {
     if (m <= 0 || panels <= 0) return 0;
     if (kc <= 0 || kc > k) kc = k;
-#if defined(__x86_64__)
-    int isa = wb_cpu_isa();
-    // A few rows (the weights streamed from memory) stay on AVX2: with AVX-512 the small
-    // batches ran 4-10% slower end to end (1×16 on the hackathon encoder, interleaved runs),
-    // both as R×16 blocks and as R×64 blocks over four panels.
-    if (isa >= WB_ISA_AVX512 && m < AVX512_MIN_ROWS) isa = WB_ISA_AVX2;
-    ptrdiff_t mr = isa >= WB_ISA_AVX512 ? MR512 : MR;
-#else
-    ptrdiff_t mr = MR;
-#endif
+    int isa = tile_isa(m);
+    ptrdiff_t mr = wb_packed_mr(m);
     ptrdiff_t mPadded = (m + mr - 1) / mr * mr;
     if (k == 0) {
         for (ptrdiff_t j = panel0 * NR; j < n && j < (panel0 + panels) * NR; j++)
             for (ptrdiff_t i = 0; i < m; i++) c[i * ldc + j] = 0;
         return 0;
     }
-    // Every K block of A's rows stays packed (block p0 at apack + mPadded·p0), so the thread's
-    // next tile of the same call and rows reuses them: A is packed once per thread and row
-    // block, not once per tile (a 15×2048 A for 8 tiles of 2 panels took a third of the GEMM).
 #if defined(__x86_64__)
     if (isa == WB_ISA_AVX2 && m <= MR) {
         for (ptrdiff_t p0 = 0; p0 < k; p0 += kc) {
@@ -351,6 +342,9 @@ int wb_sgemm_packed_tile(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, 
         return 0;
     }
 #endif
+    // Every K block of A's rows stays packed (block p0 at apack + mPadded·p0), so the thread's
+    // next tile of the same call and rows reuses them: A is packed once per thread and row
+    // block, not once per tile (a 15×2048 A for 8 tiles of 2 panels took a third of the GEMM).
     float *apack = a_scratch((size_t)(mPadded * k));
     if (!apack) return -1;
     int reuse = call != 0 && held.call == call && held.a == a && held.m == m && held.k == k && held.kc == kc &&

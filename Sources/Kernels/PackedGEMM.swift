@@ -26,13 +26,7 @@ public enum PackedGEMM {
 
     /// The instruction set the packed kernel runs on this CPU ("avx512", "avx2" or "portable"):
     /// what the CPU supports, capped by the environment variable `WORKBENCH_ISA`.
-    public static var isa: String {
-        switch VectorMath.isa {
-        case .avx512: return "avx512"
-        case .avx2: return "avx2"
-        case .portable: return "portable"
-        }
-    }
+    public static var isa: String { "\(VectorMath.isa)" }
 
     /// The number of floats of `B` [k × n] once packed.
     public static func packedCount(k: Int, n: Int) -> Int { Int(wb_packed_b_floats(k, n)) }
