@@ -3,7 +3,7 @@
 #include <string.h>
 
 // The instruction set the kernels may use: what the CPU and OS support, capped by
-// WORKBENCH_ISA (portable | avx2 | avx512; read once) and by wb_force_portable (tests).
+// WORKBENCH_ISA (portable | avx2 | avx512; read once) and by wb_cpu_cap_isa (tests).
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -27,7 +27,7 @@ static int detect(void) { return WB_ISA_PORTABLE; }
 #endif
 
 static int cached = -1;
-static int cap = -1;  // set by wb_cpu_cap_isa / wb_force_portable (tests); -1: none
+static int cap = -1;  // set by wb_cpu_cap_isa (tests); -1: none
 
 static int requested(void) {
     const char *v = getenv("WORKBENCH_ISA");
@@ -51,8 +51,4 @@ int wb_cpu_isa(void) {
 
 int wb_cpu_has_avx2_fma(void) { return wb_cpu_isa() >= WB_ISA_AVX2; }
 
-int wb_cpu_has_avx512(void) { return wb_cpu_isa() >= WB_ISA_AVX512; }
-
 void wb_cpu_cap_isa(int level) { __atomic_store_n(&cap, level < 0 ? -1 : level, __ATOMIC_RELAXED); }
-
-void wb_force_portable(int portable) { wb_cpu_cap_isa(portable ? WB_ISA_PORTABLE : -1); }

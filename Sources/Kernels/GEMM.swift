@@ -159,7 +159,7 @@ public enum VectorMath {
     public static var usesAVX2: Bool { wb_cpu_has_avx2_fma() != 0 }
 
     /// Forces the portable code paths (`true`) or restores run-time dispatch; for tests.
-    public static func forcePortable(_ portable: Bool) { wb_force_portable(portable ? 1 : 0) }
+    public static func forcePortable(_ portable: Bool) { capISA(portable ? .portable : nil) }
 
     /// The instruction sets the kernels dispatch on, lowest first.
     public enum ISA: Int32, CaseIterable, Sendable {

@@ -21,20 +21,14 @@ enum { WB_ISA_PORTABLE = 0, WB_ISA_AVX2 = 1, WB_ISA_AVX512 = 2 };
 
 /// The best instruction set this CPU (and OS) runs, capped by the environment
 /// variable WORKBENCH_ISA (portable, avx2 or avx512; read once) and by
-/// wb_force_portable. Cached after the first call.
+/// wb_cpu_cap_isa. Cached after the first call.
 int wb_cpu_isa(void);
 
 /// 1 when the kernels may use AVX2 and FMA (wb_cpu_isa() ≥ WB_ISA_AVX2), else 0.
 int wb_cpu_has_avx2_fma(void);
 
-/// 1 when the kernels may use AVX-512F (wb_cpu_isa() ≥ WB_ISA_AVX512), else 0.
-int wb_cpu_has_avx512(void);
-
 /// Caps the instruction set at level (a WB_ISA_* value), or removes the cap (< 0); for tests.
 void wb_cpu_cap_isa(int level);
-
-/// Forces the portable code paths (1) or restores run-time dispatch (0); for tests.
-void wb_force_portable(int portable);
 
 /// C[m×n] = A[m×k] · B[k×n] (C is overwritten), streaming B once per
 /// group of 6 rows without packing it: the small-M GEMM. Column strips of 16
