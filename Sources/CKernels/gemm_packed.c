@@ -74,18 +74,22 @@ static float *a_scratch(size_t floats) {
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-// Whole 16-row groups, 8 columns at a time: two 8×8 transposes in registers per 16×8 block
+#define INLINE_AVX2 static inline __attribute__((always_inline, target("avx2,fma")))
+// 16-row groups, 8 columns at a time: two 8×8 transposes in registers per 16×8 block
 // (the scalar copy took 8% of BERT's time at 1×64 and 16×256). Returns the columns done.
-__attribute__((target("avx2,fma"))) static ptrdiff_t pack16_avx2(ptrdiff_t kc, const float *a, ptrdiff_t lda,
-                                                                  float *out) {
+// R = 16 for whole groups; a last group of R < 16 rows reads only those and packs zeros past
+// them. Its scalar copy was slow where it mattered most: A's rows lie 4 KB apart for K = 1024,
+// so the copy's column walk hit one L1 set (cold weights, 2 threads, 136 GEMMs of 15×256×1024:
+// 6.9 → 5.3 ms; the encoder at 1×64 and 4×16 about 6% faster, interleaved, 100 rounds).
+INLINE_AVX2 ptrdiff_t pack16_avx2(int R, ptrdiff_t kc, const float *a, ptrdiff_t lda, float *out) {
     ptrdiff_t p = 0;
+    const __m256 z = _mm256_setzero_ps();
+#define LOADROW(i) (8 * h + (i) < R ? _mm256_loadu_ps(src + (i) * lda) : z)
     for (; p + 8 <= kc; p += 8) {
         for (int h = 0; h < 2; h++) {
             const float *src = a + 8 * h * lda + p;
-            __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lda), r2 = _mm256_loadu_ps(src + 2 * lda),
-                   r3 = _mm256_loadu_ps(src + 3 * lda), r4 = _mm256_loadu_ps(src + 4 * lda),
-                   r5 = _mm256_loadu_ps(src + 5 * lda), r6 = _mm256_loadu_ps(src + 6 * lda),
-                   r7 = _mm256_loadu_ps(src + 7 * lda);
+            __m256 r0 = LOADROW(0), r1 = LOADROW(1), r2 = LOADROW(2), r3 = LOADROW(3), r4 = LOADROW(4),
+                   r5 = LOADROW(5), r6 = LOADROW(6), r7 = LOADROW(7);
             __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
             __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
             __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
@@ -105,22 +109,35 @@ __attribute__((target("avx2,fma"))) static ptrdiff_t pack16_avx2(ptrdiff_t kc, c
             _mm256_storeu_ps(dst + 7 * 16, _mm256_permute2f128_ps(s3, s7, 0x31));
         }
     }
+#undef LOADROW
     return p;
 }
+
+// One function per row count, so the row tests above fold away.
+#define DEFPACK(R)                                                                                      \
+    static __attribute__((target("avx2,fma"), noinline)) ptrdiff_t pack16_##R(ptrdiff_t kc, const float *a, \
+                                                                            ptrdiff_t lda, float *out) { \
+        return pack16_avx2(R, kc, a, lda, out);                                                        \
+    }
+DEFPACK(1) DEFPACK(2) DEFPACK(3) DEFPACK(4) DEFPACK(5) DEFPACK(6) DEFPACK(7) DEFPACK(8)
+DEFPACK(9) DEFPACK(10) DEFPACK(11) DEFPACK(12) DEFPACK(13) DEFPACK(14) DEFPACK(15) DEFPACK(16)
+static ptrdiff_t (*const packs16[17])(ptrdiff_t, const float *, ptrdiff_t, float *) = {
+    0, pack16_1, pack16_2, pack16_3, pack16_4, pack16_5, pack16_6, pack16_7, pack16_8,
+    pack16_9, pack16_10, pack16_11, pack16_12, pack16_13, pack16_14, pack16_15, pack16_16,
+};
 #endif
 
 // A[rows, p0..p0+kc) → micro-panels of mr rows: element (r, p) at [g·mr·kc + p·mr + r], zero rows past m.
 static void pack_a(ptrdiff_t m, ptrdiff_t kc, const float *a, ptrdiff_t lda, float *dst, ptrdiff_t mr) {
 #if defined(__x86_64__)
-    if (mr == 16 && m >= 16 && wb_cpu_has_avx2_fma()) {
-        ptrdiff_t g = 0;
-        for (; g + 16 <= m; g += 16) {
+    if (mr == 16 && wb_cpu_has_avx2_fma()) {
+        for (ptrdiff_t g = 0; g < m; g += 16) {
+            int rows = (int)(m - g < 16 ? m - g : 16);
             float *out = dst + g * kc;
             const float *src = a + g * lda;
-            for (ptrdiff_t p = pack16_avx2(kc, src, lda, out); p < kc; p++)
-                for (ptrdiff_t r = 0; r < 16; r++) out[p * 16 + r] = src[r * lda + p];
+            for (ptrdiff_t p = packs16[rows](kc, src, lda, out); p < kc; p++)
+                for (ptrdiff_t r = 0; r < 16; r++) out[p * 16 + r] = r < rows ? src[r * lda + p] : 0;
         }
-        if (g < m) pack_a(m - g, kc, a + g * lda, lda, dst + g * kc, mr);
         return;
     }
 #endif
