@@ -240,6 +240,7 @@ def bench_model(args, model: str, blas: dict, env: dict) -> dict:
     del counter
     result = dict(model=model, onnx=onnx_path, plan=plan, axis=spec["axis"], machine=env, blas=blas,
                   blasCoreEngine=wb.blas_core if wb else None, kernelISA=wb.kernel_isa if wb else None,
+                  threadPinning=wb.thread_pinning if wb else None,
                   runnerLabels={r.name: r.label for r in runners},
                   **info, cells=rows)
     if wb and "ort" in args.runners and not args.no_memory:

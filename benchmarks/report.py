@@ -105,8 +105,15 @@ def header(res: dict) -> str:
             f"{_load(m)}. "
             f"OpenBLAS core: **{res.get('blasCoreEngine') or b['blasCore']}** ({b['coreTypeRequest']}; "
             f"OPENBLAS_CORETYPE in the environment: {m.get('openblasCoretypeEnv') or 'unset'}); "
-            f"the workbench's own kernels: **{res.get('kernelISA') or b.get('kernelISA') or 'not reported'}**. "
+            f"the workbench's own kernels: **{res.get('kernelISA') or b.get('kernelISA') or 'not reported'}**"
+            f"{_pinning(res)}. "
             f"sgemm roof (`workbench blas`, GFLOP/s): **{b['roofGflops']:.0f}**; {shapes}.")
+
+
+def _pinning(res: dict) -> str:
+    """Whether the workbench pinned its threads to CPUs (absent in results of older builds)."""
+    pinned = res.get("threadPinning")
+    return "" if pinned is None else f", threads {'pinned to CPUs' if pinned else 'not pinned'}"
 
 
 def _load(m: dict) -> str:

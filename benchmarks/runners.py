@@ -129,6 +129,7 @@ class WorkbenchRunner(Runner):
         self.output_names = self.ready["outputs"]
         self.blas_core = self.ready["blasCore"]
         self.kernel_isa = self.ready.get("kernelISA")
+        self.thread_pinning = self.ready.get("threadPinning")
         self.max_resident_bytes = 0
         self._scratch = tempfile.mkdtemp(prefix="wb-bench-")
 

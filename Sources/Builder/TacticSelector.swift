@@ -176,6 +176,12 @@ struct LayerBench {
     /// throw are left out.
     mutating func timeInterleaved(plugin: any Plugin, tactics: [String], threads: ThreadPool,
                                   iterations: Int) -> [String: Double] {
+        // Timed as the engine runs: the caller pinned like an execution context's.
+        threads.withPinnedCaller { timeTactics(plugin: plugin, tactics: tactics, threads: threads, iterations: iterations) }
+    }
+
+    private mutating func timeTactics(plugin: any Plugin, tactics: [String], threads: ThreadPool,
+                                      iterations: Int) -> [String: Double] {
         call.threads = threads
         var live: [String] = []
         for tactic in tactics {

@@ -35,9 +35,12 @@ typedef struct {
     _Alignas(64) _Atomic uint32_t gen;  // futex word: the last loop handed to this worker
     _Atomic int parked;                 // 1 while the worker is (about to be) asleep on gen
     uint32_t start;                     // gen when the thread was created (set before pthread_create)
+    pthread_t thread;                   // valid for k in 1...workers
 } slot_t;
 
 static slot_t slots[WB_POOL_MAX_PARTICIPANTS];
+// Held while workers are created or their CPUs change.
+static pthread_mutex_t grow = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
     _Alignas(64) _Atomic int busy;     // held by the caller running a loop
@@ -55,7 +58,11 @@ static struct {
     _Atomic int64_t quiet_after;        // no worker spins before this time (ns; after contention)
     _Atomic int blas_park;              // 0: wb_pool_park does nothing (WORKBENCH_POOL_BLAS_PARK=0)
     _Atomic int64_t backoff_ns;         // no spinning this long after contention (WORKBENCH_POOL_BACKOFF_MS)
-} pool = {.spin_ns = 200000, .blas_park = 1, .backoff_ns = 0};
+    _Atomic int pin;                    // 1: threads pinned to CPUs (WORKBENCH_POOL_PIN=0 turns it off)
+    _Atomic int caller_pinned;          // 1 while a caller holds CPU cpus[0] (wb_pool_pin_caller)
+    int ncpus;                          // the CPUs the process may run on when the pool was configured
+    int cpus[WB_POOL_MAX_PARTICIPANTS];
+} pool = {.spin_ns = 200000, .blas_park = 1, .backoff_ns = 0, .pin = 1};
 
 static _Thread_local ptrdiff_t tls_worker = 0;
 
@@ -185,6 +192,8 @@ static void after_fork_in_child(void) {
     atomic_store(&pool.workers, 0);
     atomic_store(&pool.spinning, 0);
     atomic_store(&pool.busy, 0);
+    atomic_store(&pool.caller_pinned, 0);
+    pthread_mutex_init(&grow, NULL);
     for (int k = 0; k < WB_POOL_MAX_PARTICIPANTS; k++) atomic_store(&slots[k].parked, 0);
 }
 
@@ -205,28 +214,55 @@ static void configure(void) {
     }
     const char *park = getenv("WORKBENCH_POOL_BLAS_PARK");
     if (park && park[0] == '0' && park[1] == 0) atomic_store(&pool.blas_park, 0);
+    const char *pin = getenv("WORKBENCH_POOL_PIN");
+    if (pin && pin[0] == '0' && pin[1] == 0) atomic_store(&pool.pin, 0);
+#if defined(__linux__)
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+        for (int c = 0; c < CPU_SETSIZE && pool.ncpus < WB_POOL_MAX_PARTICIPANTS; c++)
+            if (CPU_ISSET(c, &allowed)) pool.cpus[pool.ncpus++] = c;
+#endif
     pthread_atfork(NULL, NULL, after_fork_in_child);
 }
 
 static void configure_once(void) { pthread_once(&configured, configure); }
+
+#if defined(__linux__)
+/// Worker k's CPUs: cpus[k] when pinning (and the pool has that many CPUs), else all of them.
+static void worker_cpus(ptrdiff_t k, cpu_set_t *set) {
+    CPU_ZERO(set);
+    if (atomic_load(&pool.pin) && k < pool.ncpus) CPU_SET(pool.cpus[k], set);
+    else for (int i = 0; i < pool.ncpus; i++) CPU_SET(pool.cpus[i], set);
+}
+#endif
 
 /// Makes sure workers 1..<need exist (called under busy); returns how many do.
 static ptrdiff_t ensure_workers(ptrdiff_t need) {
     ptrdiff_t have = atomic_load_explicit(&pool.workers, memory_order_relaxed);
     if (have >= need) return have;
     configure_once();
+    pthread_mutex_lock(&grow);
+    have = atomic_load(&pool.workers);
     pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0) return have;
+    if (pthread_attr_init(&attr) != 0) {
+        pthread_mutex_unlock(&grow);
+        return have;
+    }
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     while (have < need) {
         ptrdiff_t k = have + 1;
         slots[k].start = atomic_load(&slots[k].gen);
-        pthread_t t;
-        if (pthread_create(&t, &attr, worker_main, (void *)k) != 0) break;
+#if defined(__linux__)
+        cpu_set_t set;
+        worker_cpus(k, &set);
+        if (pool.ncpus > 0) pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+#endif
+        if (pthread_create(&slots[k].thread, &attr, worker_main, (void *)k) != 0) break;
         have++;
     }
     pthread_attr_destroy(&attr);
     atomic_store(&pool.workers, have);
+    pthread_mutex_unlock(&grow);
     return have;
 }
 
@@ -300,5 +336,62 @@ int64_t wb_pool_spin_ns(void) {
 }
 
 ptrdiff_t wb_pool_workers(void) { return atomic_load_explicit(&pool.workers, memory_order_relaxed); }
+
+// The caller's CPU mask before wb_pool_pin_caller, restored by wb_pool_unpin_caller.
+#if defined(__linux__)
+static _Thread_local cpu_set_t caller_mask;
+#endif
+
+int wb_pool_pin_caller(ptrdiff_t participants) {
+    configure_once();
+#if defined(__linux__)
+    int free = 0;
+    if (participants < 2 || participants > pool.ncpus || !atomic_load(&pool.pin) ||
+        !atomic_compare_exchange_strong(&pool.caller_pinned, &free, 1))
+        return 0;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(pool.cpus[0], &one);
+    if (pthread_getaffinity_np(pthread_self(), sizeof caller_mask, &caller_mask) != 0 ||
+        pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0) {
+        atomic_store(&pool.caller_pinned, 0);
+        return 0;
+    }
+    return 1;
+#else
+    (void)participants;
+    return 0;
+#endif
+}
+
+void wb_pool_unpin_caller(int token) {
+#if defined(__linux__)
+    if (!token) return;
+    pthread_setaffinity_np(pthread_self(), sizeof caller_mask, &caller_mask);
+    atomic_store(&pool.caller_pinned, 0);
+#else
+    (void)token;
+#endif
+}
+
+void wb_pool_set_pinning(int on) {
+    configure_once();
+    pthread_mutex_lock(&grow);
+    atomic_store(&pool.pin, on != 0);
+#if defined(__linux__)
+    ptrdiff_t have = atomic_load(&pool.workers);
+    for (ptrdiff_t k = 1; k <= have && pool.ncpus > 0; k++) {
+        cpu_set_t set;
+        worker_cpus(k, &set);
+        pthread_setaffinity_np(slots[k].thread, sizeof set, &set);
+    }
+#endif
+    pthread_mutex_unlock(&grow);
+}
+
+int wb_pool_pinning(void) {
+    configure_once();
+    return atomic_load(&pool.pin);
+}
 
 ptrdiff_t wb_pool_current_worker(void) { return tls_worker; }

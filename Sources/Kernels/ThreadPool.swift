@@ -121,6 +121,26 @@ public struct ThreadPool: Sendable {
         }
     }
 
+    /// Whether the pool's threads are pinned to CPUs (Linux; process-wide, on by
+    /// default, environment `WORKBENCH_POOL_PIN=0` for off): worker k runs on the k-th
+    /// CPU the process may use and a caller inside ``withPinnedCaller(_:)`` on the first.
+    /// Unpinned, a worker woken after an idle pause (a request every 50 ms) landed on its
+    /// waker's CPU and the two shared one core for milliseconds (see wb_pool.h); pinning
+    /// costs a core that another busy process also wants, so it can be turned off.
+    public static var pinning: Bool {
+        get { wb_pool_pinning() != 0 }
+        set { wb_pool_set_pinning(newValue ? 1 : 0) }
+    }
+
+    /// Runs `body` with the calling thread pinned to the CPU no worker uses (when
+    /// ``pinning`` is on, ``threads`` is 2 up to the CPUs the process may use, and no
+    /// other thread is inside this call), then restores the thread's CPUs.
+    public func withPinnedCaller<R>(_ body: () throws -> R) rethrows -> R {
+        let token = threads > 1 ? wb_pool_pin_caller(threads) : 0
+        defer { wb_pool_unpin_caller(token) }
+        return try body()
+    }
+
     /// Asks idle workers that are spinning to park now (cheap when none
     /// spins); ``BLAS`` calls it before each multithreaded OpenBLAS call.
     public static func parkIdleWorkers() { wb_pool_park() }

@@ -201,6 +201,11 @@ public final class ExecutionContext {
     /// run-stage layer with its outputs (for layer-by-layer comparison).
     public func enqueue(observer: LayerObserver?) throws {
         guard inputShapes != nil else { throw RuntimeError.shapesNotSet }
+        try threads.withPinnedCaller { try runLayers(observer: observer) }
+        if profiling { profiledRuns += 1 }
+    }
+
+    private func runLayers(observer: LayerObserver?) throws {
         let layers = engine.manifest.layers
         let plugins = program.plugins
         let clock = ContinuousClock()
@@ -220,7 +225,6 @@ public final class ExecutionContext {
             }
             try observer?(index, call.outputs)
         }
-        if profiling { profiledRuns += 1 }
     }
 
     /// Clears the accumulated per-layer times.

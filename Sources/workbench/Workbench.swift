@@ -32,6 +32,7 @@ struct Workbench: ParsableCommand {
         if arguments.contains("--verbose") {
             Console.note("[V] OpenBLAS core: \(BLAS.coreName) (\(BLASCoreSelection.describeRequest()))")
             Console.note("[V] workbench kernels: \(PackedGEMM.isa) (WORKBENCH_ISA=avx2|portable to cap)")
+            Console.note("[V] thread pinning: \(ThreadPool.pinning ? "on" : "off") (WORKBENCH_POOL_PIN=0 for off)")
         }
         var command: any ParsableCommand
         do {

@@ -146,6 +146,80 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertEqual(ThreadPool.workerThreads, before)
     }
 
+    /// The calling thread's allowed CPUs, from /proc (Linux), e.g. "0-1" or "0".
+    private static func allowedCPUs() -> String? {
+        guard let status = try? String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8) else { return nil }
+        let line = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+        return line.map { $0.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces) }
+    }
+
+    private func requirePinnableCPUs() throws -> String {
+        #if os(Linux)
+        guard let all = Self.allowedCPUs(), ProcessInfo.processInfo.activeProcessorCount >= 2 else {
+            throw XCTSkip("needs Linux and 2 CPUs")
+        }
+        return all
+        #else
+        throw XCTSkip("pinning is Linux only")
+        #endif
+    }
+
+    /// Pinned: the caller runs on one CPU inside withPinnedCaller and gets its CPUs back
+    /// after; worker 1 runs on one CPU, not the caller's; a second caller meanwhile, and
+    /// a pool wider than the CPUs, stay unpinned.
+    func testPinningPutsCallerAndWorkersOnDistinctCPUs() throws {
+        let all = try requirePinnableCPUs()
+        XCTAssertTrue(ThreadPool.pinning, "on by default (unless WORKBENCH_POOL_PIN=0)")
+        let pool = ThreadPool(threads: 2)
+        let seen = Mutex<[Int: String]>([:])
+        // A second caller on a thread started before the pin (threads inherit their creator's CPUs).
+        let other = Mutex<String?>(nil), go = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
+        Thread {
+            go.wait()
+            other.withLock { $0 = pool.withPinnedCaller { Self.allowedCPUs() } }
+            finished.signal()
+        }.start()
+        let caller = pool.withPinnedCaller { () -> String? in
+            let mine = Self.allowedCPUs()
+            // Enough tasks that the worker takes some (each waits a little).
+            pool.parallelTasks(64) { _, worker in
+                usleep(200)
+                if let cpus = Self.allowedCPUs() { seen.withLock { $0[worker] = cpus } }
+            }
+            go.signal()
+            finished.wait()
+            return mine
+        }
+        XCTAssertEqual(other.withLock { $0 }, all, "a second caller while the CPU is held stays unpinned")
+        let callerCPUs = try XCTUnwrap(caller)
+        XCTAssertFalse(callerCPUs.contains(",") || callerCPUs.contains("-"), "caller pinned to one CPU: \(callerCPUs)")
+        XCTAssertEqual(Self.allowedCPUs(), all, "the caller's CPUs are restored")
+        let worker = try XCTUnwrap(seen.withLock { $0[1] }, "worker 1 took no task")
+        XCTAssertFalse(worker.contains(",") || worker.contains("-"), "worker pinned to one CPU: \(worker)")
+        XCTAssertNotEqual(worker, callerCPUs)
+        let wide = ThreadPool(threads: ProcessInfo.processInfo.activeProcessorCount + 1)
+        XCTAssertEqual(wide.withPinnedCaller { Self.allowedCPUs() }, all, "more threads than CPUs: not pinned")
+    }
+
+    /// Unpinned: neither the caller nor the (already created) workers are restricted.
+    func testPinningOffLeavesEveryThreadOnAllCPUs() throws {
+        let all = try requirePinnableCPUs()
+        let saved = ThreadPool.pinning
+        defer { ThreadPool.pinning = saved }
+        ThreadPool.pinning = false
+        let pool = ThreadPool(threads: 2)
+        let seen = Mutex<[Int: String]>([:])
+        let caller = pool.withPinnedCaller { () -> String? in
+            pool.parallelTasks(64) { _, worker in
+                usleep(200)
+                if let cpus = Self.allowedCPUs() { seen.withLock { $0[worker] = cpus } }
+            }
+            return Self.allowedCPUs()
+        }
+        XCTAssertEqual(caller, all)
+        XCTAssertEqual(try XCTUnwrap(seen.withLock { $0[1] }, "worker 1 took no task"), all)
+    }
+
     func testSpinSettingClamps() {
         let saved = ThreadPool.spinMicroseconds
         defer { ThreadPool.spinMicroseconds = saved }

@@ -40,6 +40,24 @@ int64_t wb_pool_spin_ns(void);
 /// The number of worker threads created so far (the caller not counted).
 ptrdiff_t wb_pool_workers(void);
 
+/// CPU pinning (Linux; on by default, WORKBENCH_POOL_PIN=0 turns it off):
+/// worker k runs only on the k-th CPU the process was allowed when the pool
+/// started, and a caller that pins itself for a stretch of loops (an
+/// inference) runs on the first. Unpinned, the scheduler woke a worker that
+/// had slept through an idle pause onto its waker's CPU, and both shared one
+/// core for milliseconds until the load balancer moved one.
+///
+/// wb_pool_pin_caller pins the calling thread to the first CPU when pinning
+/// is on, `participants` is 2 to the number of CPUs, and no other caller
+/// holds that CPU; it returns a token for wb_pool_unpin_caller, which
+/// restores the thread's CPUs (0: nothing was pinned, nothing to restore).
+int wb_pool_pin_caller(ptrdiff_t participants);
+void wb_pool_unpin_caller(int token);
+
+/// Turns pinning on or off (existing workers are re-pinned or freed).
+void wb_pool_set_pinning(int on);
+int wb_pool_pinning(void);
+
 /// The calling thread's participant index: k on worker thread k, else 0.
 ptrdiff_t wb_pool_current_worker(void);
 

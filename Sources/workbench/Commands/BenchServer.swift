@@ -90,6 +90,8 @@ struct BenchReady: Encodable {
     var blasConfig: String
     /// The instruction set of the workbench's own kernels (``PackedGEMM/isa``).
     var kernelISA: String
+    /// Whether the pool pins its threads and the caller to CPUs (``ThreadPool/pinning``).
+    var threadPinning: Bool
 
     init(engine: Engine, plan: String) {
         self.plan = plan
@@ -100,6 +102,7 @@ struct BenchReady: Encodable {
         blasCore = BLAS.coreName
         blasConfig = BLAS.config
         kernelISA = PackedGEMM.isa
+        threadPinning = ThreadPool.pinning
     }
 }
 
