@@ -48,7 +48,8 @@ final class AttentionKernelTests: XCTestCase {
         let c = h * d
         let w = TestTensors.uniform([c, 3 * c], seed: 80), bias = TestTensors.uniform([3 * c], seed: 81)
         let plugin = try AttentionPlugin(attributes: ["num_heads": .int(h), "scale": .float(1 / Float(d).squareRoot())])
-        for s in [1, 3, 17, 63] {
+        // 130 rows: two whole query-row blocks of 64 and a partial one.
+        for s in [1, 3, 17, 63, 130] {
             let b = 2
             let graph = BuiltinPluginTests.unfusedAttention(b: b, s: s, h: h, d: d, w: w, bias: bias)
             let x = TestTensors.uniform([b, s, c], seed: 90 + UInt64(s))
