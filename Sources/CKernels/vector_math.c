@@ -145,6 +145,53 @@ static AVX2 int softmax_avx2(ptrdiff_t n, float *p) {
     return 1;
 }
 
+// wb_softmax_exp's AVX2 path: 0 (p untouched) for a row the exact path must take.
+static AVX2 float softmax_exp_avx2(ptrdiff_t n, float *p, float scale, const float *mask) {
+    __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 vs = _mm256_set1_ps(scale), vmax = _mm256_set1_ps(-INFINITY), nan = _mm256_setzero_ps();
+    __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n % 8)), lanes);
+    ptrdiff_t full = n - n % 8, j;
+#define SCALED(j, load) (mask ? _mm256_fmadd_ps(load(p + (j)), vs, load(mask + (j))) : _mm256_mul_ps(load(p + (j)), vs))
+#define LOADU(a) _mm256_loadu_ps(a)
+#define LOADT(a) _mm256_maskload_ps(a, tail)
+    for (j = 0; j < full; j += 8) {
+        __m256 x = SCALED(j, LOADU);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+        vmax = _mm256_max_ps(vmax, x);
+    }
+    if (j < n) {
+        __m256 x = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), SCALED(j, LOADT), _mm256_castsi256_ps(tail));
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+        vmax = _mm256_max_ps(vmax, x);
+    }
+    if (_mm256_movemask_ps(nan)) return 0;
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+    float m = _mm_cvtss_f32(h);
+    if (!isfinite(m)) return 0;
+    __m256 vm = _mm256_set1_ps(m), floor = _mm256_set1_ps(-87.3f), sum = _mm256_setzero_ps();
+    for (j = 0; j < full; j += 8) {
+        __m256 d = _mm256_sub_ps(SCALED(j, LOADU), vm);
+        __m256 e = _mm256_and_ps(exp8(d), _mm256_cmp_ps(d, floor, _CMP_GE_OQ));
+        _mm256_storeu_ps(p + j, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    if (j < n) {
+        __m256 d = _mm256_sub_ps(SCALED(j, LOADT), vm);
+        __m256 e = _mm256_and_ps(_mm256_and_ps(exp8(d), _mm256_cmp_ps(d, floor, _CMP_GE_OQ)), _mm256_castsi256_ps(tail));
+        _mm256_maskstore_ps(p + j, tail, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+#undef SCALED
+#undef LOADU
+#undef LOADT
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
 static AVX2 void act_avx2(ptrdiff_t n, const float *x, float *y, int act) {
     ptrdiff_t j = 0;
     for (; j + 8 <= n; j += 8) _mm256_storeu_ps(y + j, act8(_mm256_loadu_ps(x + j), act));
@@ -187,6 +234,20 @@ void wb_swish(ptrdiff_t n, const float *x, float *y) { act(n, x, y, 2); }
 void wb_sigmoid(ptrdiff_t n, const float *x, float *y) { act(n, x, y, 3); }
 void wb_gelu(ptrdiff_t n, const float *x, float *y) { act(n, x, y, 4); }
 void wb_gelu_tanh(ptrdiff_t n, const float *x, float *y) { act(n, x, y, 5); }
+
+float wb_softmax_exp(ptrdiff_t n, float *p, float scale, const float *mask) {
+    if (n <= 0) return 1;
+#if defined(__x86_64__)
+    if (wb_cpu_has_avx2_fma()) {
+        float s = softmax_exp_avx2(n, p, scale, mask);
+        if (s > 0) return s;
+    }
+#endif
+    // Exact: the logits, then the normalized softmax (NaN, ±∞ and all −∞ rows as wb_softmax).
+    for (ptrdiff_t j = 0; j < n; j++) p[j] = mask ? p[j] * scale + mask[j] : p[j] * scale;
+    wb_softmax(n, p);
+    return 1;
+}
 
 void wb_softmax(ptrdiff_t n, float *p) {
     if (n <= 0) return;

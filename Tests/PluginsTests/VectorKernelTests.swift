@@ -94,6 +94,43 @@ final class VectorKernelTests: XCTestCase {
         }
     }
 
+    /// The undivided softmax of x·scale + mask: exponentials and their sum, on every ISA, with
+    /// and without a mask (−∞ keys included); NaN and all −∞ rows take the exact path.
+    func testSoftmaxExponentialsMatchDouble() {
+        let best = VectorMath.isa
+        for isa in VectorMath.ISA.allCases where isa.rawValue <= best.rawValue {
+            VectorMath.capISA(isa)
+            defer { VectorMath.capISA(nil) }
+            for n in lengths + [1000] {
+                for masked in [false, true] {
+                    var row = (0..<n).map { Float(sin(Double($0) * 1.7)) * 20 }
+                    var mask = (0..<n).map { Float(cos(Double($0) * 0.7)) * 3 }
+                    if n > 2 { mask[1] = -.infinity }
+                    let scale: Float = 0.125
+                    let logits = (0..<n).map { Double(row[$0]) * Double(scale) + (masked ? Double(mask[$0]) : 0) }
+                    let m = logits.max()!
+                    let e = logits.map { Foundation.exp($0 - m) }, total = e.reduce(0, +)
+                    let sum = row.withUnsafeMutableBufferPointer { p in
+                        mask.withUnsafeBufferPointer { Vector.softmaxExponentials(p.baseAddress!, n, scale: scale, mask: masked ? $0.baseAddress! : nil) }
+                    }
+                    // The result divides what p holds (the portable path divides already and returns 1).
+                    let held = row.map(Double.init).reduce(0, +)
+                    XCTAssertEqual(Double(sum), held, accuracy: held * 1e-5, "\(isa) n \(n) mask \(masked)")
+                    for j in 0..<n { XCTAssertEqual(Double(row[j]) / Double(sum), e[j] / total, accuracy: 1e-6, "\(isa) n \(n) j \(j)") }
+                    if n > 2 && masked { XCTAssertEqual(row[1], 0) }
+                }
+            }
+            var withNaN: [Float] = [1, 2, .nan, 3, 4, 5, 6, 7, 8]
+            XCTAssertEqual(withNaN.withUnsafeMutableBufferPointer { Vector.softmaxExponentials($0.baseAddress!, 9, scale: 2, mask: nil) }, 1)
+            XCTAssertTrue(withNaN.allSatisfy(\.isNaN), "\(isa): a row holding NaN gives NaN")
+            var allMasked: [Float] = Array(repeating: 1, count: 11), minusInf = [Float](repeating: -.infinity, count: 11)
+            _ = allMasked.withUnsafeMutableBufferPointer { p in
+                minusInf.withUnsafeBufferPointer { Vector.softmaxExponentials(p.baseAddress!, 11, scale: 1, mask: $0.baseAddress!) }
+            }
+            XCTAssertTrue(allMasked.allSatisfy(\.isNaN), "\(isa): an all −∞ row is 0/0, as ONNX Softmax")
+        }
+    }
+
     private func checkSoftmax() {
         for n in lengths + [1000] {
             var row = (0..<n).map { Float(sin(Double($0) * 1.7)) * 20 }

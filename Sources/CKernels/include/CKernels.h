@@ -87,6 +87,12 @@ void wb_gelu_tanh(ptrdiff_t n, const float *x, float *y);
 /// row that is all −∞ or holds NaN or +∞ gives NaN (0/0), as ONNX Softmax.
 void wb_softmax(ptrdiff_t n, float *p);
 
+/// The softmax of x·scale + mask (mask: n floats, or NULL for none) without its division:
+/// p becomes exp(x·scale + mask − max) and the return value is their sum, so a caller that
+/// goes on to a weighted sum divides its n-long result once instead of the row. A row with
+/// NaN, +∞ or no finite value gets the exact softmax (as wb_softmax) and returns 1.
+float wb_softmax_exp(ptrdiff_t n, float *p, float scale, const float *mask);
+
 #ifdef __cplusplus
 }
 #endif

@@ -100,4 +100,12 @@ extension Vector {
     public static func softmax(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
         wb_softmax(count, p)
     }
+
+    /// Softmax of `x·scale + mask` (`mask`: `count` floats, or nil) left undivided: `p`
+    /// becomes the exponentials and the result is their sum (the divisor); a row with NaN,
+    /// +∞ or no finite value gets the exact ``softmax(_:_:)`` and returns 1.
+    public static func softmaxExponentials(_ p: UnsafeMutablePointer<Float>, _ count: Int, scale: Float,
+                                           mask: UnsafePointer<Float>?) -> Float {
+        wb_softmax_exp(count, p, scale, mask)
+    }
 }

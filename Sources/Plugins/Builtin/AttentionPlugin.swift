@@ -134,9 +134,10 @@ private struct AttentionTile: @unchecked Sendable {
     /// at 1×512 and 4×256 about 6% faster end to end, interleaved, 40 rounds).
     static let rowBlock = 64
 
-    /// Scratch floats one tile uses: a row block's scores and the panels of K_hᵀ and V_h.
+    /// Scratch floats one tile uses: a row block's scores and softmax divisors, and the
+    /// panels of K_hᵀ and V_h.
     static func floats(s: Int, d: Int) -> Int {
-        min(s, rowBlock) * s + PackedGEMM.packedCount(k: d, n: s) + PackedGEMM.packedCount(k: s, n: d)
+        min(s, rowBlock) * (s + 1) + PackedGEMM.packedCount(k: d, n: s) + PackedGEMM.packedCount(k: s, n: d)
     }
 
     /// Scores, scale, mask, softmax and context for tile `bh` (batch `bh / H`, head `bh % H`),
@@ -144,7 +145,7 @@ private struct AttentionTile: @unchecked Sendable {
     func run(_ bh: Int, scratch: UnsafeMutablePointer<Float>) {
         let (bi, h) = (bh / heads, bh % heads)
         let q = qkv + bi * s * 3 * c + h * d, k = q + c, v = q + 2 * c
-        let scores = scratch, keyPanels = scratch + min(s, Self.rowBlock) * s
+        let scores = scratch, inverseSums = scratch + min(s, Self.rowBlock) * s, keyPanels = inverseSums + min(s, Self.rowBlock)
         let valuePanels = keyPanels + PackedGEMM.packedCount(k: d, n: s)
         AttentionPanels.packTile(k, ldb: 3 * c, transposed: true, k: d, n: s, into: keyPanels)
         AttentionPanels.packTile(v, ldb: 3 * c, transposed: false, k: s, n: d, into: valuePanels)
@@ -153,21 +154,25 @@ private struct AttentionTile: @unchecked Sendable {
             let rows = min(Self.rowBlock, s - r0)
             AttentionPanels.gemmTile(m: rows, n: s, k: d, a: q + r0 * 3 * c, lda: 3 * c, panels: keyPanels,
                                      c: scores, ldc: s)
+            // One pass per row: scale, mask and exponentials; the division waits for the context.
             for i in 0..<rows {
                 let row = scores + i * s
-                Vector.scale(row, by: scale, s)
+                var rowMask: UnsafePointer<Float>?
                 if let mask {
                     let m = mask + bi * st[0] + h * st[1] + (r0 + i) * st[2]
-                    switch st[3] {
-                    case 1: Vector.add(row, m, into: row, s)
-                    case 0: let a = m[0]; for j in 0..<s { row[j] += a }
-                    default: for j in 0..<s { row[j] += m[j * st[3]] }
+                    if st[3] == 1 {
+                        rowMask = m
+                    } else {
+                        Vector.scale(row, by: scale, s)
+                        if st[3] == 0 { let a = m[0]; for j in 0..<s { row[j] += a } } else { for j in 0..<s { row[j] += m[j * st[3]] } }
                     }
                 }
-                Vector.softmax(row, s)
+                let rowScale = mask != nil && st[3] != 1 ? 1 : scale
+                inverseSums[i] = 1 / Vector.softmaxExponentials(row, s, scale: rowScale, mask: rowMask)
             }
-            AttentionPanels.gemmTile(m: rows, n: d, k: s, a: scores, lda: s, panels: valuePanels,
-                                     c: y + (bi * s + r0) * c + h * d, ldc: c)
+            let out = y + (bi * s + r0) * c + h * d
+            AttentionPanels.gemmTile(m: rows, n: d, k: s, a: scores, lda: s, panels: valuePanels, c: out, ldc: c)
+            for i in 0..<rows { Vector.scale(out + i * c, by: inverseSums[i], d) }
         }
     }
 }
