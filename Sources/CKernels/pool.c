@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -199,6 +200,34 @@ static void after_fork_in_child(void) {
 
 static pthread_once_t configured = PTHREAD_ONCE_INIT;
 
+void wb_pool_order_cpus(int n, const int *cpus, const long *cores, int *out) {
+    int k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++) {
+            int first = 1;
+            for (int j = 0; j < i && first; j++) first = cores[i] < 0 || cores[j] != cores[i];
+            if (first == (pass == 0)) out[k++] = cpus[i];
+        }
+}
+
+#if defined(__linux__)
+/// CPU c's physical core as package·65536 + core id, from sysfs (-1 when unknown).
+static long core_of(int c) {
+    long ids[2] = {-1, -1};
+    const char *names[2] = {"physical_package_id", "core_id"};
+    for (int k = 0; k < 2; k++) {
+        char path[96];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/%s", c, names[k]);
+        FILE *f = fopen(path, "r");
+        if (!f) return -1;
+        if (fscanf(f, "%ld", &ids[k]) != 1) ids[k] = -1;
+        fclose(f);
+        if (ids[k] < 0) return -1;
+    }
+    return ids[0] * 65536 + ids[1];
+}
+#endif
+
 static void configure(void) {
     const char *env = getenv("WORKBENCH_POOL_SPIN_US");
     if (env && *env) {
@@ -218,9 +247,17 @@ static void configure(void) {
     if (pin && pin[0] == '0' && pin[1] == 0) atomic_store(&pool.pin, 0);
 #if defined(__linux__)
     cpu_set_t allowed;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
-        for (int c = 0; c < CPU_SETSIZE && pool.ncpus < WB_POOL_MAX_PARTICIPANTS; c++)
-            if (CPU_ISSET(c, &allowed)) pool.cpus[pool.ncpus++] = c;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+        // One CPU per physical core first, then their SMT siblings: two threads pinned to
+        // the two hyperthreads of one core would share its FMA units.
+        static int all[CPU_SETSIZE], ordered[CPU_SETSIZE];
+        static long core[CPU_SETSIZE];
+        int n = 0;
+        for (int c = 0; c < CPU_SETSIZE; c++)
+            if (CPU_ISSET(c, &allowed)) { core[n] = core_of(c); all[n++] = c; }
+        wb_pool_order_cpus(n, all, core, ordered);
+        for (int i = 0; i < n && pool.ncpus < WB_POOL_MAX_PARTICIPANTS; i++) pool.cpus[pool.ncpus++] = ordered[i];
+    }
 #endif
     pthread_atfork(NULL, NULL, after_fork_in_child);
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Kernels
 import Synchronization
@@ -199,6 +200,21 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertNotEqual(worker, callerCPUs)
         let wide = ThreadPool(threads: ProcessInfo.processInfo.activeProcessorCount + 1)
         XCTAssertEqual(wide.withPinnedCaller { Self.allowedCPUs() }, all, "more threads than CPUs: not pinned")
+    }
+
+    /// Pinned threads go to distinct physical cores before any core's second hyperthread.
+    func testPinningOrdersCPUsOnePerCoreFirst() {
+        func order(_ cpus: [Int32], _ cores: [Int]) -> [Int32] {
+            var out = [Int32](repeating: -1, count: cpus.count)
+            wb_pool_order_cpus(Int32(cpus.count), cpus, cores, &out)
+            return out
+        }
+        // Siblings numbered N/2 apart (0 and 4 share core 0), and numbered side by side.
+        XCTAssertEqual(order([0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 0, 1, 2, 3]), [0, 1, 2, 3, 4, 5, 6, 7])
+        XCTAssertEqual(order([0, 1, 2, 3, 4, 5], [0, 0, 1, 1, 2, 2]), [0, 2, 4, 1, 3, 5])
+        // Unknown cores (-1) count as distinct; another package's core 0 is another core.
+        XCTAssertEqual(order([0, 1, 2], [-1, -1, -1]), [0, 1, 2])
+        XCTAssertEqual(order([0, 1, 2, 3], [0, 65536, 0, 65536]), [0, 1, 2, 3])
     }
 
     /// Unpinned: neither the caller nor the (already created) workers are restricted.

@@ -54,6 +54,11 @@ ptrdiff_t wb_pool_workers(void);
 int wb_pool_pin_caller(ptrdiff_t participants);
 void wb_pool_unpin_caller(int token);
 
+/// The order pinning hands out CPUs: one per physical core first (cores[i] identifies
+/// cpus[i]'s core, negative when unknown), then the SMT siblings, each group in the given
+/// order (two threads on the two hyperthreads of one core would share its FMA units).
+void wb_pool_order_cpus(int n, const int *cpus, const long *cores, int *out);
+
 /// Turns pinning on or off (existing workers are re-pinned or freed).
 void wb_pool_set_pinning(int on);
 int wb_pool_pinning(void);
