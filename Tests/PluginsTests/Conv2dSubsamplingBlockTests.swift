@@ -105,6 +105,16 @@ final class Conv2dSubsamplingBlockTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(size, previous, "\(tactic) T = \(t)")
                 previous = size
             }
+            // Nor for a smaller batch at the same length (3 items of 15 frames make 6 blocks of
+            // `subsampling.blocks`, 4 items 4 blocks: the slots must not follow the block count).
+            for t in [16, 64, 70, 256] {
+                var previous = 0
+                for b in 1...10 {
+                    let size = plugin.workspaceSize(inputShapes: [[b, t, 80]] + packed, tactic: tactic)
+                    XCTAssertGreaterThanOrEqual(size, previous, "\(tactic) B = \(b) T = \(t)")
+                    previous = size
+                }
+            }
             // Unpacked weights need room for their packed copies too.
             let unpacked = plugin.workspaceSize(inputShapes: [[16, 1024, 80], [256, 1, 3, 3], [256], [256, 256, 3, 3], [256]],
                                                 tactic: tactic)
