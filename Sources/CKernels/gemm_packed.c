@@ -31,12 +31,17 @@ size_t wb_packed_b_floats(ptrdiff_t k, ptrdiff_t n) {
     return (size_t)((n + NR - 1) / NR) * NR * (size_t)k;
 }
 
+static ptrdiff_t pack_rows16(int rows, ptrdiff_t kc, const float *a, ptrdiff_t lda, float *out);
+
 void wb_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb, int transposed, float *packed) {
     ptrdiff_t panels = (n + NR - 1) / NR;
     for (ptrdiff_t j = 0; j < panels; j++) {
         float *dst = packed + j * NR * k;
         ptrdiff_t j0 = j * NR, w = n - j0 < NR ? n - j0 : NR;
-        for (ptrdiff_t p = 0; p < k; p++) {
+        // Bᵀ's 16 rows are a panel transposed: A's 16-row micro-panel layout (the attention
+        // tiles pack their keys this way for every (batch, head)).
+        ptrdiff_t p = transposed ? pack_rows16((int)w, k, b + j0 * ldb, ldb, dst) : 0;
+        for (; p < k; p++) {
             float *row = dst + p * NR;
             for (ptrdiff_t q = 0; q < w; q++)
                 row[q] = transposed ? b[(j0 + q) * ldb + p] : b[p * ldb + j0 + q];
@@ -126,6 +131,16 @@ static ptrdiff_t (*const packs16[17])(ptrdiff_t, const float *, ptrdiff_t, float
     pack16_9, pack16_10, pack16_11, pack16_12, pack16_13, pack16_14, pack16_15, pack16_16,
 };
 #endif
+
+// Rows [0, rows) of A (rows ≤ 16) as one 16-row micro-panel with zeros past them, 8 columns at
+// a time where AVX2 is there; returns the columns done (the caller copies the rest).
+static ptrdiff_t pack_rows16(int rows, ptrdiff_t kc, const float *a, ptrdiff_t lda, float *out) {
+#if defined(__x86_64__)
+    if (rows >= 1 && rows <= 16 && wb_cpu_has_avx2_fma()) return packs16[rows](kc, a, lda, out);
+#endif
+    (void)rows, (void)kc, (void)a, (void)lda, (void)out;
+    return 0;
+}
 
 // A[rows, p0..p0+kc) → micro-panels of mr rows: element (r, p) at [g·mr·kc + p·mr + r], zero rows past m.
 static void pack_a(ptrdiff_t m, ptrdiff_t kc, const float *a, ptrdiff_t lda, float *dst, ptrdiff_t mr) {
