@@ -100,51 +100,6 @@ static AVX2 void row_avx2(ptrdiff_t n, float *c, float alpha, const float *bias,
     }
 }
 
-// Softmax of a row with a finite maximum m: e = exp(x − m), 0 where x − m < −87.3 (masked
-// −∞ keys), then e / Σe. Returns 0 when the row needs the scalar path (a NaN, or m not finite).
-static AVX2 int softmax_avx2(ptrdiff_t n, float *p) {
-    __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    __m256 vmax = _mm256_set1_ps(-INFINITY), nan = _mm256_setzero_ps();
-    ptrdiff_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        __m256 x = _mm256_loadu_ps(p + j);
-        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-        vmax = _mm256_max_ps(vmax, x);
-    }
-    __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - j)), lanes);
-    if (j < n) {
-        __m256 x = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_maskload_ps(p + j, tail), _mm256_castsi256_ps(tail));
-        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-        vmax = _mm256_max_ps(vmax, x);
-    }
-    if (_mm256_movemask_ps(nan)) return 0;
-    __m128 h = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
-    float m = _mm_cvtss_f32(h);
-    if (!isfinite(m)) return 0;
-    __m256 vm = _mm256_set1_ps(m), floor = _mm256_set1_ps(-87.3f), sum = _mm256_setzero_ps();
-    for (j = 0; j + 8 <= n; j += 8) {
-        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(p + j), vm);
-        __m256 e = _mm256_and_ps(exp8(d), _mm256_cmp_ps(d, floor, _CMP_GE_OQ));
-        _mm256_storeu_ps(p + j, e);
-        sum = _mm256_add_ps(sum, e);
-    }
-    if (j < n) {
-        __m256 d = _mm256_sub_ps(_mm256_maskload_ps(p + j, tail), vm);
-        __m256 e = _mm256_and_ps(_mm256_and_ps(exp8(d), _mm256_cmp_ps(d, floor, _CMP_GE_OQ)), _mm256_castsi256_ps(tail));
-        _mm256_maskstore_ps(p + j, tail, e);
-        sum = _mm256_add_ps(sum, e);
-    }
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    __m256 inv = _mm256_set1_ps(1.0f / _mm_cvtss_f32(s));
-    for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(p + j, _mm256_mul_ps(_mm256_loadu_ps(p + j), inv));
-    if (j < n) _mm256_maskstore_ps(p + j, tail, _mm256_mul_ps(_mm256_maskload_ps(p + j, tail), inv));
-    return 1;
-}
-
 // wb_softmax_exp's AVX2 path: 0 (p untouched) for a row the exact path must take.
 static AVX2 float softmax_exp_avx2(ptrdiff_t n, float *p, float scale, const float *mask) {
     __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -190,6 +145,20 @@ static AVX2 float softmax_exp_avx2(ptrdiff_t n, float *p, float scale, const flo
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
     return _mm_cvtss_f32(s);
+}
+
+// Softmax of a row with a finite maximum m: e = exp(x − m), 0 where x − m < −87.3 (masked
+// −∞ keys; softmax_exp_avx2 at scale 1), then e / Σe. Returns 0 when the row needs the
+// scalar path (a NaN, or m not finite).
+static AVX2 int softmax_avx2(ptrdiff_t n, float *p) {
+    float sum = softmax_exp_avx2(n, p, 1.0f, NULL);
+    if (sum <= 0) return 0;
+    __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n % 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 inv = _mm256_set1_ps(1.0f / sum);
+    ptrdiff_t j = 0;
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(p + j, _mm256_mul_ps(_mm256_loadu_ps(p + j), inv));
+    if (j < n) _mm256_maskstore_ps(p + j, tail, _mm256_mul_ps(_mm256_maskload_ps(p + j, tail), inv));
+    return 1;
 }
 
 static AVX2 void act_avx2(ptrdiff_t n, const float *x, float *y, int act) {
