@@ -150,7 +150,7 @@ static void pack_a(ptrdiff_t m, ptrdiff_t kc, const float *a, ptrdiff_t lda, flo
             int rows = (int)(m - g < 16 ? m - g : 16);
             float *out = dst + g * kc;
             const float *src = a + g * lda;
-            for (ptrdiff_t p = packs16[rows](kc, src, lda, out); p < kc; p++)
+            for (ptrdiff_t p = pack_rows16(rows, kc, src, lda, out); p < kc; p++)
                 for (ptrdiff_t r = 0; r < 16; r++) out[p * 16 + r] = r < rows ? src[r * lda + p] : 0;
         }
         return;

@@ -382,9 +382,9 @@ static _Thread_local cpu_set_t caller_mask;
 int wb_pool_pin_caller(ptrdiff_t participants) {
     configure_once();
 #if defined(__linux__)
-    int free = 0;
+    int unheld = 0;
     if (participants < 2 || participants > pool.ncpus || !atomic_load(&pool.pin) ||
-        !atomic_compare_exchange_strong(&pool.caller_pinned, &free, 1))
+        !atomic_compare_exchange_strong(&pool.caller_pinned, &unheld, 1))
         return 0;
     cpu_set_t one;
     CPU_ZERO(&one);
