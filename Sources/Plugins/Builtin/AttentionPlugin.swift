@@ -157,17 +157,18 @@ private struct AttentionTile: @unchecked Sendable {
             // One pass per row: scale, mask and exponentials; the division waits for the context.
             for i in 0..<rows {
                 let row = scores + i * s
-                var rowMask: UnsafePointer<Float>?
+                var rowMask: UnsafePointer<Float>?, rowScale = scale
                 if let mask {
                     let m = mask + bi * st[0] + h * st[1] + (r0 + i) * st[2]
                     if st[3] == 1 {
                         rowMask = m
                     } else {
+                        // A broadcast (stride 0) or strided mask row: added to the scaled logits here.
                         Vector.scale(row, by: scale, s)
-                        if st[3] == 0 { let a = m[0]; for j in 0..<s { row[j] += a } } else { for j in 0..<s { row[j] += m[j * st[3]] } }
+                        for j in 0..<s { row[j] += m[j * st[3]] }
+                        rowScale = 1
                     }
                 }
-                let rowScale = mask != nil && st[3] != 1 ? 1 : scale
                 inverseSums[i] = 1 / Vector.softmaxExponentials(row, s, scale: rowScale, mask: rowMask)
             }
             let out = y + (bi * s + r0) * c + h * d

@@ -38,16 +38,16 @@ struct Geometry {
         guard b >= 0, t >= 7, f >= 7 else { return nil }
         (self.tactic, self.w1Packed, self.w2Packed) = (tactic, w1Packed, w2Packed)
         let target = Swift.max(1, tactic.targetRows / f2)
-        let even = (t2 + target - 1) / target
+        let perItem = (t2 + target - 1) / target
         // An even number of blocks, so two workers finish together: at 1×64 (T'' = 15) three
         // blocks left one worker idle for a third of the front end (the encoder 5% faster at
         // 1×64, interleaved). That only makes blocks smaller, so the slot size stays.
-        blocksPerItem = tactic == .blocks && (b * even) % 2 == 1 && even < t2 ? even + 1 : even
+        blocksPerItem = tactic == .blocks && (b * perItem) % 2 == 1 && perItem < t2 ? perItem + 1 : perItem
         frameCapacity = Swift.min(target, t2)
         // Slots from 2·b·⌈T''/target⌉ (≥ the blocks), which never shrinks as the shape grows,
         // so the workspace sized at the profile's max shape has room at every smaller one
         // (the block count itself does not: 3 × 15 frames makes 6 blocks, 4 × 15 makes 4).
-        slots = tactic == .gemm ? 1 : Swift.min(Self.maxWorkers, Swift.max(1, 2 * b * even))
+        slots = tactic == .gemm ? 1 : Swift.min(Self.maxWorkers, Swift.max(1, 2 * b * perItem))
     }
 
     /// im2col columns: 9·C.
