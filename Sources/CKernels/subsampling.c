@@ -103,3 +103,169 @@ void wb_subsampling_store(ptrdiff_t frames, ptrdiff_t f2, ptrdiff_t c, const flo
         }
     }
 }
+
+// ---- The second convolution in Winograd form -------------------------------------------------
+//
+// In one dimension, a 3-tap stride-2 filter g over x0..x4 gives y0 = x0·g0 + x1·g1 + x2·g2 and
+// y1 = x2·g0 + x3·g1 + x4·g2. Its even taps are a 2-tap stride-1 filter over x0, x2, x4
+// (Winograd's F(2, 2): three products) and its odd tap a 1-tap one over x1, x3 (two), so
+//
+//     points   x0 − x2,  x2,       x4 − x2,  x1,  x3
+//     filters  g0,       g0 + g2,  g2,       g1,  g1
+//     y0 = m0 + m1 + m3,   y1 = m1 + m2 + m4      (m = point · filter)
+//
+// which is 5 products for 2 outputs instead of 6. Over rows (time) and columns (frequency) a 2×2
+// output tile reads a 5×5 input tile and takes 25 products instead of 36, each a C×C matrix
+// product over the channels. The transforms only subtract neighbours, so they add no rounding
+// of note. Points 3 and 4 share the filter g1, so the 25 points fall in 16 groups that share one
+// weight matrix; slots number the points with each group's members consecutive, so a group is
+// one GEMM over (members × tiles) rows.
+
+static const unsigned char wino_slot[5][5] = {
+    {0, 1, 2, 3, 4}, {5, 6, 7, 8, 9}, {10, 11, 12, 13, 14}, {15, 17, 19, 21, 22}, {16, 18, 20, 23, 24},
+};
+static const unsigned char wino_first[16] = {0, 1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13, 15, 17, 19, 21};
+static const unsigned char wino_count[16] = {1, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2, 2, 2, 2, 4};
+
+void wb_subsampling_winograd_group(int group, ptrdiff_t *first, ptrdiff_t *count) {
+    int g = group < 0 ? 0 : group > 15 ? 15 : group;
+    *first = wino_first[g];
+    *count = wino_count[g];
+}
+
+void wb_subsampling_pack_w2_winograd(ptrdiff_t c, const float *w2, float *packed) {
+    // The 1-D filter transform's rows over the taps (g0; g0 + g2; g2; g1), one per group index.
+    static const float G[4][3] = {{1, 0, 0}, {1, 0, 1}, {0, 0, 1}, {0, 1, 0}};
+    ptrdiff_t panels = (c + NR - 1) / NR;
+    size_t per = wb_packed_b_floats(c, c);
+    for (int gp = 0; gp < 4; gp++)
+        for (int gq = 0; gq < 4; gq++) {
+            float *dst = packed + (size_t)(gp * 4 + gq) * per;
+            for (ptrdiff_t co = 0; co < panels * NR; co++)
+                for (ptrdiff_t ci = 0; ci < c; ci++) {
+                    float s = 0;
+                    if (co < c) {
+                        const float *w = w2 + (co * c + ci) * 9;
+                        for (int u = 0; u < 3; u++)
+                            for (int v = 0; v < 3; v++) s += G[gp][u] * G[gq][v] * w[u * 3 + v];
+                    }
+                    dst[((co / NR) * c + ci) * NR + co % NR] = s;
+                }
+        }
+}
+
+// Channels per step of the transforms (their temporaries stay in L1).
+#define WCB 64
+
+__attribute__((always_inline))
+static inline void wino_input(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c,
+                              const float *restrict h, float *restrict v) {
+    static const float zeros[WCB];
+    ptrdiff_t tiles = pairs * tf;
+    for (ptrdiff_t a = 0; a < pairs; a++)
+        for (ptrdiff_t b = 0; b < tf; b++) {
+            ptrdiff_t tile = a * tf + b;
+            for (ptrdiff_t c0 = 0; c0 < c; c0 += WCB) {
+                ptrdiff_t cb = c - c0 < WCB ? c - c0 : WCB;
+                float t[5][5][WCB];
+                // Along the columns of each of the 5 rows (rows and columns past H read as zero).
+                for (int r = 0; r < 5; r++) {
+                    ptrdiff_t row = 4 * a + r;
+                    const float *x[5];
+                    for (int s = 0; s < 5; s++) {
+                        ptrdiff_t col = 4 * b + s;
+                        x[s] = row < rows && col < f1 ? h + (row * f1 + col) * c + c0 : zeros;
+                    }
+                    for (ptrdiff_t k = 0; k < cb; k++) {
+                        t[r][0][k] = x[0][k] - x[2][k];
+                        t[r][1][k] = x[2][k];
+                        t[r][2][k] = x[4][k] - x[2][k];
+                        t[r][3][k] = x[1][k];
+                        t[r][4][k] = x[3][k];
+                    }
+                }
+                // Then along the rows, into the points' slots.
+                for (int q = 0; q < 5; q++) {
+                    float *o[5];
+                    for (int p = 0; p < 5; p++) o[p] = v + ((ptrdiff_t)wino_slot[p][q] * tiles + tile) * c + c0;
+                    for (ptrdiff_t k = 0; k < cb; k++) {
+                        o[0][k] = t[0][q][k] - t[2][q][k];
+                        o[1][k] = t[2][q][k];
+                        o[2][k] = t[4][q][k] - t[2][q][k];
+                        o[3][k] = t[1][q][k];
+                        o[4][k] = t[3][q][k];
+                    }
+                }
+            }
+        }
+}
+
+__attribute__((always_inline))
+static inline void wino_output(ptrdiff_t frames, ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c,
+                               const float *restrict m, const float *restrict b2, float *restrict y) {
+    ptrdiff_t pairs = (frames + 1) / 2, tiles = pairs * tf;
+    for (ptrdiff_t a = 0; a < pairs; a++)
+        for (ptrdiff_t b = 0; b < tf; b++) {
+            ptrdiff_t tile = a * tf + b;
+            int rowsOut = 2 * a + 1 < frames ? 2 : 1, colsOut = 2 * b + 1 < f2 ? 2 : 1;
+            for (ptrdiff_t c0 = 0; c0 < c; c0 += WCB) {
+                ptrdiff_t cb = c - c0 < WCB ? c - c0 : WCB;
+                float o[5][2][WCB], out[2][2][WCB];
+                for (int p = 0; p < 5; p++) {
+                    const float *x[5];
+                    for (int q = 0; q < 5; q++) x[q] = m + ((ptrdiff_t)wino_slot[p][q] * tiles + tile) * c + c0;
+                    for (ptrdiff_t k = 0; k < cb; k++) {
+                        o[p][0][k] = x[0][k] + x[1][k] + x[3][k];
+                        o[p][1][k] = x[1][k] + x[2][k] + x[4][k];
+                    }
+                }
+                for (int j = 0; j < 2; j++)
+                    for (ptrdiff_t k = 0; k < cb; k++) {
+                        float y0 = o[0][j][k] + o[1][j][k] + o[3][j][k] + b2[c0 + k];
+                        float y1 = o[1][j][k] + o[2][j][k] + o[4][j][k] + b2[c0 + k];
+                        out[0][j][k] = y0 > 0 ? y0 : 0;
+                        out[1][j][k] = y1 > 0 ? y1 : 0;
+                    }
+                // Y is time-major with the channel before the frequency: y[t][c][f].
+                for (int i = 0; i < rowsOut; i++)
+                    for (int j = 0; j < colsOut; j++) {
+                        float *dst = y + (2 * a + i) * c * f2 + c0 * f2 + 2 * b + j;
+                        for (ptrdiff_t k = 0; k < cb; k++) dst[k * f2] = out[i][j][k];
+                    }
+            }
+        }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void wino_input_avx2(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c,
+                            const float *h, float *v) { wino_input(pairs, rows, f1, tf, c, h, v); }
+__attribute__((target("avx2,fma")))
+static void wino_output_avx2(ptrdiff_t frames, ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c,
+                             const float *m, const float *b2, float *y) { wino_output(frames, tf, f2, c, m, b2, y); }
+#endif
+
+__attribute__((noinline))
+static void wino_input_portable(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c,
+                                const float *h, float *v) { wino_input(pairs, rows, f1, tf, c, h, v); }
+__attribute__((noinline))
+static void wino_output_portable(ptrdiff_t frames, ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c,
+                                 const float *m, const float *b2, float *y) { wino_output(frames, tf, f2, c, m, b2, y); }
+
+void wb_subsampling_winograd_input(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c,
+                                   const float *h, float *v) {
+    if (pairs <= 0 || tf <= 0 || c <= 0) return;
+#if defined(__x86_64__)
+    if (wb_cpu_has_avx2_fma()) { wino_input_avx2(pairs, rows, f1, tf, c, h, v); return; }
+#endif
+    wino_input_portable(pairs, rows, f1, tf, c, h, v);
+}
+
+void wb_subsampling_winograd_output(ptrdiff_t frames, ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c,
+                                    const float *m, const float *b2, float *y) {
+    if (frames <= 0 || tf <= 0 || c <= 0) return;
+#if defined(__x86_64__)
+    if (wb_cpu_has_avx2_fma()) { wino_output_avx2(frames, tf, f2, c, m, b2, y); return; }
+#endif
+    wino_output_portable(frames, tf, f2, c, m, b2, y);
+}

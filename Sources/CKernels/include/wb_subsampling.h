@@ -32,6 +32,27 @@ void wb_subsampling_pack_w2(ptrdiff_t c, const float *w2, float *packed);
 void wb_subsampling_store(ptrdiff_t frames, ptrdiff_t f2, ptrdiff_t c, const float *z,
                           const float *b2, float *y);
 
+/// The second convolution in Winograd form (see subsampling.c): 2×2 output tiles, each from a
+/// 5×5 input tile through 25 points (C×C products) in 16 weight groups. Group g's points are
+/// the slots first ..< first + count (count 1, 2 or 4); group g = 4·gp + gq.
+void wb_subsampling_winograd_group(int group, ptrdiff_t *first, ptrdiff_t *count);
+
+/// Packs W2 [C, C, 3, 3] as the 16 groups' weight matrices U_g [C', C] (K = C input channels,
+/// N = C output channels), each as wb_pack_b's panels (wb_packed_b_floats(C, C) floats) one
+/// after another.
+void wb_subsampling_pack_w2_winograd(ptrdiff_t c, const float *w2, float *packed);
+
+/// The input transform of `pairs` × `tf` tiles (tile a·tf + b covers output frames 2a, 2a + 1
+/// and frequencies 2b, 2b + 1): v[slot][tile][c] for the 25 slots, from `h`, channels-last
+/// conv1 rows [rows, f1, C] (rows ≥ `rows` and columns ≥ f1 read as zero).
+void wb_subsampling_winograd_input(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c,
+                                   const float *h, float *v);
+
+/// The output transform of the products m[slot][tile][c] of ⌈frames/2⌉ × tf tiles, then bias and
+/// ReLU, into the time-major y[t][c·f2 + f] for t < frames, f < f2.
+void wb_subsampling_winograd_output(ptrdiff_t frames, ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c,
+                                    const float *m, const float *b2, float *y);
+
 #ifdef __cplusplus
 }
 #endif

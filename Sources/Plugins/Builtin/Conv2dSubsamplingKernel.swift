@@ -2,15 +2,31 @@ import CKernels
 import Kernels
 import Synchronization
 
-/// How ``Conv2dSubsamplingPlugin`` spreads its frame blocks over the pool.
+/// How ``Conv2dSubsamplingPlugin`` computes the second convolution and spreads its frame blocks over the pool.
 public enum SubsamplingTactic: String, CaseIterable, Sendable {
-    /// Blocks of about 96 GEMM rows spread over the workers, each block single-threaded.
-    case blocks = "subsampling.blocks"
-    /// Blocks of about 192 GEMM rows one after another, each step (and the GEMM) threaded.
-    case gemm = "subsampling.gemm"
+    /// Winograd form (25 instead of 36 channel products per 2×2 outputs), blocks of about 12
+    /// tiles spread over the workers, each block single-threaded.
+    case winograd = "subsampling.winograd"
 
-    /// GEMM rows (frames × F'') a block aims at.
-    var targetRows: Int { self == .blocks ? 96 : 192 }
+    /// im2col + GEMM, blocks of about 96 GEMM rows spread over the workers, each block single-threaded.
+    case blocks = "subsampling.blocks"
+    /// im2col + GEMM, blocks of about 192 GEMM rows one after another, each step (and the GEMM) threaded.
+    case gemm = "subsampling.gemm"
+    /// Output frames per step of the block split: the Winograd tiles cover frame pairs.
+    var frameUnit: Int { self == .winograd ? 2 : 1 }
+
+    /// Frame units a block aims at for F'' output frequencies: about 96 or 192 GEMM rows
+    /// (frames × F''), or about 12 Winograd tiles (pairs × ⌈F''/2⌉). For the encoder (F'' = 19)
+    /// that is one frame pair, whose transformed input and products (250 KB each) stay in L2:
+    /// at 16×256 blocks of 10, 20, 32, 50 and 80 tiles took 83.6, 85.2, 85.6, 89.7 and 92.6 ms
+    /// (the builder's timing on 2 threads; im2col's `subsampling.blocks` 109.8 ms).
+    func targetUnits(f2: Int) -> Int {
+        switch self {
+        case .blocks: return Swift.max(1, 96 / f2)
+        case .gemm: return Swift.max(1, 192 / f2)
+        case .winograd: return Swift.max(1, 12 / ((f2 + 1) / 2))
+        }
+    }
 }
 
 /// Sizes of one ``Conv2dSubsamplingPlugin`` call and its workspace layout.
@@ -19,14 +35,14 @@ struct Geometry {
     let tactic: SubsamplingTactic
     /// Whether W1 arrives as `[9, C]` and W2 as packed panels (else they are packed into the workspace).
     let w1Packed, w2Packed: Bool
-    /// Blocks per batch item, and the frames a slot has room for: min(target, T''), at least
-    /// any block's (the blocks split T'' evenly), and never smaller for a larger X, since the
-    /// builder sizes the workspace at the profile's max shapes.
+    /// Blocks per batch item, and the frames a slot has room for: min(target, T'') rounded up to
+    /// the tactic's frame unit, at least any block's (the blocks split T'' evenly), and never
+    /// smaller for a larger X, since the builder sizes the workspace at the profile's max shapes.
     let blocksPerItem, frameCapacity: Int
-    /// Worker slots of workspace: one for `subsampling.gemm`, up to ``maxWorkers`` for `subsampling.blocks`.
+    /// Worker slots of workspace: one for `subsampling.gemm`, up to ``maxWorkers`` for the others.
     let slots: Int
 
-    /// The most workers `subsampling.blocks` uses (and has workspace for).
+    /// The most workers `subsampling.blocks` and `subsampling.winograd` use (and have workspace for).
     static let maxWorkers = 8
 
     /// Nil when X is too short for two convolutions.
@@ -37,14 +53,15 @@ struct Geometry {
         (t2, f2) = ((t1 - 1) / 2, (f1 - 1) / 2)
         guard b >= 0, t >= 7, f >= 7 else { return nil }
         (self.tactic, self.w1Packed, self.w2Packed) = (tactic, w1Packed, w2Packed)
-        let target = Swift.max(1, tactic.targetRows / f2)
-        let perItem = (t2 + target - 1) / target
+        let unit = tactic.frameUnit, units = (t2 + unit - 1) / unit
+        let target = tactic.targetUnits(f2: f2)
+        let perItem = (units + target - 1) / target
         // An even number of blocks, so two workers finish together: at 1×64 (T'' = 15) three
         // blocks left one worker idle for a third of the front end (the encoder 5% faster at
         // 1×64, interleaved). That only makes blocks smaller, so the slot size stays.
-        blocksPerItem = tactic == .blocks && (b * perItem) % 2 == 1 && perItem < t2 ? perItem + 1 : perItem
-        frameCapacity = Swift.min(target, t2)
-        // Slots from 2·b·⌈T''/target⌉ (≥ the blocks), which never shrinks as the shape grows,
+        blocksPerItem = tactic != .gemm && (b * perItem) % 2 == 1 && perItem < units ? perItem + 1 : perItem
+        frameCapacity = unit * Swift.min(target, units)
+        // Slots from 2·b·⌈units/target⌉ (≥ the blocks), which never shrinks as the shape grows,
         // so the workspace sized at the profile's max shape has room at every smaller one
         // (the block count itself does not: 3 × 15 frames makes 6 blocks, 4 × 15 makes 4).
         slots = tactic == .gemm ? 1 : Swift.min(Self.maxWorkers, Swift.max(1, 2 * b * perItem))
@@ -52,23 +69,33 @@ struct Geometry {
 
     /// im2col columns: 9·C.
     var k: Int { 9 * c }
+    /// Winograd tiles across the frequencies: ⌈F''/2⌉.
+    var tf: Int { (f2 + 1) / 2 }
     /// Blocks in the call.
     var blocks: Int { b * blocksPerItem }
-    /// Block `i`'s batch item and frames.
+    /// Block `i`'s batch item and frames (whole frame units but at the item's end).
     func block(_ i: Int) -> (item: Int, frames: Range<Int>) {
         let (item, j) = (i / blocksPerItem, i % blocksPerItem)
-        return (item, (j * t2 / blocksPerItem)..<((j + 1) * t2 / blocksPerItem))
+        let unit = tactic.frameUnit, units = (t2 + unit - 1) / unit
+        return (item, Swift.min(t2, unit * (j * units / blocksPerItem))..<Swift.min(t2, unit * ((j + 1) * units / blocksPerItem)))
     }
 
     static func padded(_ n: Int) -> Int { (n + 15) & ~15 }
+    /// Floats of W2 packed for im2col (`[⌈C/16⌉, 9C, 16]`) and for the Winograd form (16 packed C×C matrices).
+    static func im2colWeightFloats(c: Int) -> Int { PackedGEMM.packedCount(k: 9 * c, n: c) }
+    static func winogradMatrixFloats(c: Int) -> Int { PackedGEMM.packedCount(k: c, n: c) }
+    static func winogradWeightFloats(c: Int) -> Int { 16 * winogradMatrixFloats(c: c) }
+    /// The floats of W2 this tactic multiplies by.
+    var w2Floats: Int { tactic == .winograd ? Self.winogradWeightFloats(c: c) : Self.im2colWeightFloats(c: c) }
     // Workspace, in floats: W1 as [9, C] and W2 packed when they came unpacked, then per slot
-    // the block's conv1 rows H [2n + 1, F', C], its im2col matrix [n·F'', 9C] and GEMM result [n·F'', C].
+    // the block's conv1 rows H [2n + 1, F', C], then for im2col its matrix [n·F'', 9C] and the
+    // GEMM result [n·F'', C], for Winograd the transformed input and the products [25, tiles, C].
     var w1Offset: Int { 0 }
     var w2Offset: Int { w1Packed ? 0 : Self.padded(9 * c) }
-    var slotsOffset: Int { w2Offset + (w2Packed ? 0 : Self.padded(PackedGEMM.packedCount(k: k, n: c))) }
+    var slotsOffset: Int { w2Offset + (w2Packed ? 0 : Self.padded(w2Floats)) }
     var hFloats: Int { Self.padded((2 * frameCapacity + 1) * f1 * c) }
-    var colFloats: Int { Self.padded(frameCapacity * f2 * k) }
-    var zFloats: Int { Self.padded(frameCapacity * f2 * c) }
+    var colFloats: Int { Self.padded(tactic == .winograd ? 25 * (frameCapacity / 2) * tf * c : frameCapacity * f2 * k) }
+    var zFloats: Int { Self.padded(tactic == .winograd ? 25 * (frameCapacity / 2) * tf * c : frameCapacity * f2 * c) }
     var slotFloats: Int { hFloats + colFloats + zFloats }
     var workspaceFloats: Int { slotsOffset + slots * slotFloats }
 
@@ -78,10 +105,16 @@ struct Geometry {
         return UnsafePointer(dst)
     }
 
-    /// W2 [C, C, 3, 3] packed as the GEMM's B into `dst`.
+    /// W2 [C, C, 3, 3] packed for this tactic into `dst`.
     func packW2(_ w2: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
-        wb_subsampling_pack_w2(c, w2, dst)
+        if tactic == .winograd { wb_subsampling_pack_w2_winograd(c, w2, dst) } else { wb_subsampling_pack_w2(c, w2, dst) }
         return UnsafePointer(dst)
+    }
+
+    /// This tactic's part of W2 packed by ``Conv2dSubsamplingPlugin/pack(constant:input:)``
+    /// (the im2col panels, then the Winograd matrices).
+    func packedW2(_ w2: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        tactic == .winograd ? w2 + Self.im2colWeightFloats(c: c) : w2
     }
 }
 
@@ -120,7 +153,7 @@ struct SubsamplingKernel: @unchecked Sendable {
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard i < g.blocks else { return }
-                runBlock(i, slot: w)
+                if g.tactic == .winograd { runWinogradBlock(i, slot: w) } else { runBlock(i, slot: w) }
             }
         }
     }
@@ -135,6 +168,26 @@ struct SubsamplingKernel: @unchecked Sendable {
         PackedGEMM.run(m: m, n: g.c, k: g.k, a: col, lda: g.k, packed: w2p, c: z, ldc: g.c, epilogue: GEMM.Epilogue(),
                        threads: Self.single, tiling: .init(rows: m, panels: (g.c + 15) / 16, kc: Self.kc))
         wb_subsampling_store(n, g.f2, g.c, z, b2, y + (item * g.t2 + frames.lowerBound) * g.c * g.f2)
+    }
+
+    /// Block `i` in Winograd form on one thread in workspace slot `s`: conv1 rows, the input
+    /// transform, one packed GEMM per weight group, the output transform with bias and ReLU.
+    private func runWinogradBlock(_ i: Int, slot s: Int) {
+        let (h, v, m) = slot(s)
+        let (item, frames) = g.block(i)
+        let n = frames.count, tiles = (n + 1) / 2 * g.tf
+        conv1(item: item, frame: frames.lowerBound, rows: 0..<(2 * n + 1), h: h)
+        wb_subsampling_winograd_input((n + 1) / 2, 2 * n + 1, g.f1, g.tf, g.c, h, v)
+        let panels = (g.c + PackedGEMM.panelWidth - 1) / PackedGEMM.panelWidth
+        let matrix = Geometry.winogradMatrixFloats(c: g.c)
+        for group in 0..<16 {
+            var first = 0, count = 0
+            wb_subsampling_winograd_group(Int32(group), &first, &count)
+            let rows = count * tiles, at = first * tiles * g.c
+            PackedGEMM.run(m: rows, n: g.c, k: g.c, a: v + at, lda: g.c, packed: w2p + group * matrix, c: m + at, ldc: g.c,
+                           epilogue: GEMM.Epilogue(), threads: Self.single, tiling: .init(rows: rows, panels: panels, kc: g.c))
+        }
+        wb_subsampling_winograd_output(n, g.tf, g.f2, g.c, m, b2, y + (item * g.t2 + frames.lowerBound) * g.c * g.f2)
     }
 
     private static let single = ThreadPool(threads: 1)

@@ -19,27 +19,35 @@ import Kernels
 /// `W2` [C, C, 3, 3], `b2` [C]. Output `Y` [B, T'', C·F'']. No attributes.
 ///
 /// Build time: ``pack(constant:input:)`` stores `W1` as `[9, C]` (tap-major)
-/// and `W2` as ``PackedGEMM`` panels of the `[9C, C]` matrix
-/// `B[(kh, kw, c'), c] = W2[c, c', kh, kw]`, shape `[⌈C/16⌉, 9C, 16]`, so no
-/// weight is reordered per inference (weights given unpacked are packed into
-/// the workspace on every call).
+/// and `W2` in both forms the tactics multiply by, so no weight is reordered
+/// per inference (weights given unpacked are packed into the workspace on
+/// every call): the ``PackedGEMM`` panels of the `[9C, C]` im2col matrix
+/// `B[(kh, kw, c'), c] = W2[c, c', kh, kw]`, then the 16 Winograd weight
+/// matrices (`wb_subsampling_pack_w2_winograd`), shape `[⌈C/16⌉, 25C, 16]`.
 ///
 /// Run time: the output frames of each batch item are cut into blocks. For a
 /// block of `n` frames only the `2n + 1` rows of the first convolution they
 /// read are computed (channels-last, vectorized over C, ReLU fused; the row
-/// shared with the next block is recomputed), then im2col'd (rows `(t, f)`,
-/// columns `(kh, kw, c')`), multiplied by the packed `W2` in one
-/// ``PackedGEMM`` call, and stored with bias and ReLU into `Y`'s order. All of
-/// it stays in cache, and the workspace is per worker slot (1.4 MB for the
-/// encoder's C = 256, F = 80 with `subsampling.blocks`, up to
-/// ``Geometry/maxWorkers`` slots; one 2.8 MB slot with `subsampling.gemm`),
-/// bounded independently of B and T. Tactics: `subsampling.blocks` (blocks of about 96 GEMM rows
-/// spread over the pool, each worker running its blocks single-threaded) and
-/// `subsampling.gemm` (blocks of about 192 rows one after another, each step
-/// threaded, the GEMM over the pool's tiles).
+/// shared with the next block is recomputed), then the second convolution
+/// runs on them while they are in cache, and its result is stored with bias
+/// and ReLU into `Y`'s order. The workspace is per worker slot and bounded
+/// independently of B and T. Tactics:
+/// - `subsampling.blocks`: im2col (rows `(t, f)`, columns `(kh, kw, c')`) and
+///   one ``PackedGEMM`` call per block of about 96 rows, blocks spread over the
+///   pool, each single-threaded (1.4 MB per slot for the encoder's C = 256,
+///   F = 80, up to ``Geometry/maxWorkers`` slots);
+/// - `subsampling.gemm`: the same in blocks of about 192 rows one after
+///   another, each step threaded, the GEMM over the pool's tiles (one 2.8 MB slot);
+/// - `subsampling.winograd`: 2×2 output tiles in Winograd form (see
+///   `subsampling.c`: 25 channel products per tile instead of 36; the transforms
+///   only add and subtract), blocks of one frame pair spread over the pool,
+///   each an input transform, 16 ``PackedGEMM`` calls (one per weight group) and
+///   the output transform (0.7 MB per slot). The encoder's front end at 16×256
+///   takes 84 ms this way against 110 ms with `subsampling.blocks`; at 16
+///   frames (T'' = 3, a quarter of the tiles padding) the two tie.
 public final class Conv2dSubsamplingPlugin: Plugin {
     public static let name = "Conv2dSubsampling"
-    public static let version = 2
+    public static let version = 3
 
     /// The tactic identifiers, best guess first.
     public static let tacticNames = SubsamplingTactic.allCases.map(\.rawValue)
@@ -56,11 +64,11 @@ public final class Conv2dSubsamplingPlugin: Plugin {
         return n.subtracting(.value(1)).floorDivided(by: .value(2)) ?? .symbol("((\(n))-1)/2")
     }
 
-    /// C from `W2`'s shape, `[C, C, 3, 3]` or packed `[⌈C/16⌉, 9C, 16]`; nil for any other shape.
+    /// C from `W2`'s shape, `[C, C, 3, 3]` or packed `[⌈C/16⌉, 25C, 16]`; nil for any other shape.
     static func channels(w2 shape: [Int]) -> Int? {
         if shape.count == 4, shape[0] > 0, shape[1] == shape[0], shape[2] == 3, shape[3] == 3 { return shape[0] }
-        guard shape.count == 3, shape[2] == PackedGEMM.panelWidth, shape[1] > 0, shape[1] % 9 == 0 else { return nil }
-        let c = shape[1] / 9
+        guard shape.count == 3, shape[2] == PackedGEMM.panelWidth, shape[1] > 0, shape[1] % 25 == 0 else { return nil }
+        let c = shape[1] / 25
         return shape[0] == (c + PackedGEMM.panelWidth - 1) / PackedGEMM.panelWidth ? c : nil
     }
 
@@ -93,7 +101,8 @@ public final class Conv2dSubsamplingPlugin: Plugin {
     }
 
     /// Packs `W1` [C, 1, 3, 3] into `[9, C]` and `W2` [C, C, 3, 3] into ``PackedGEMM``'s
-    /// panels `[⌈C/16⌉, 9C, 16]` of `B[(kh, kw, c'), c]`; other inputs stay as they are.
+    /// panels of `B[(kh, kw, c'), c]` followed by the Winograd matrices (``packedW2Shape(c:)``);
+    /// other inputs stay as they are.
     public func pack(constant: Tensor, input: Int) throws -> Tensor? {
         guard input == 1 || input == 3, case .float32(let w) = constant.data, constant.shape.count == 4 else { return nil }
         let c = constant.shape[0]
@@ -104,14 +113,22 @@ public final class Conv2dSubsamplingPlugin: Plugin {
             return Tensor(shape: [9, c], data: .float32(out))
         }
         guard c > 0, constant.shape == [c, c, 3, 3] else { return nil }
-        var out = [Float](repeating: 0, count: PackedGEMM.packedCount(k: 9 * c, n: c))
+        let im2col = Geometry.im2colWeightFloats(c: c)
+        var out = [Float](repeating: 0, count: im2col + Geometry.winogradWeightFloats(c: c))
         w.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 guard let s = src.baseAddress, let d = dst.baseAddress else { return }
                 wb_subsampling_pack_w2(c, s, d)
+                wb_subsampling_pack_w2_winograd(c, s, d + im2col)
             }
         }
-        return Tensor(shape: PackedGEMM.packedShape(k: 9 * c, n: c), data: .float32(out))
+        return Tensor(shape: Self.packedW2Shape(c: c), data: .float32(out))
+    }
+
+    /// The shape of W2 packed for both forms: `[⌈C/16⌉, 25C, 16]` holds as many floats as the
+    /// im2col panels `[⌈C/16⌉, 9C, 16]` followed by the 16 Winograd matrices `[⌈C/16⌉, C, 16]`.
+    static func packedW2Shape(c: Int) -> [Int] {
+        [(c + PackedGEMM.panelWidth - 1) / PackedGEMM.panelWidth, 25 * c, PackedGEMM.panelWidth]
     }
 
     public func tactics(inputShapes: [[Int]]) -> [String] { Self.tacticNames }
@@ -144,11 +161,11 @@ public final class Conv2dSubsamplingPlugin: Plugin {
         }
         let floats = ws.assumingMemoryBound(to: Float.self)
         let w1t = g.w1Packed ? UnsafePointer(w1.floats) : g.packW1(w1.floats, into: floats + g.w1Offset)
-        let w2p = g.w2Packed ? UnsafePointer(w2.floats) : g.packW2(w2.floats, into: floats + g.w2Offset)
+        let w2p = g.w2Packed ? g.packedW2(UnsafePointer(w2.floats)) : g.packW2(w2.floats, into: floats + g.w2Offset)
         let k = SubsamplingKernel(g: g, x: x.floats, w1t: w1t, b1: b1.floats, w2p: w2p, b2: b2.floats,
                                   y: y.floats, ws: floats + g.slotsOffset)
         switch tactic {
-        case .blocks: k.blocksInParallel(call.threads)
+        case .blocks, .winograd: k.blocksInParallel(call.threads)
         case .gemm: k.blocksInSequence(call.threads)
         }
     }
