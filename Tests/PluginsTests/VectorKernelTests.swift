@@ -56,6 +56,69 @@ final class VectorKernelTests: XCTestCase {
         }
     }
 
+    /// The GEMM epilogue `act(α·C + bias) + residual` for every activation, and swish and sigmoid
+    /// on their own, on every code path, at widths with masked tails, against Double.
+    func testEpilogueAndActivationsMatchDoubleOnEveryPath() {
+        func reference(_ v: Double, _ act: GEMM.Activation) -> Double {
+            let sigmoid = 1 / (1 + Foundation.exp(-v))
+            switch act {
+            case .none: return v
+            case .relu: return max(v, 0)
+            case .swish: return v * sigmoid
+            case .sigmoid: return sigmoid
+            case .gelu: return 0.5 * v * (1 + Foundation.erf(v / 2.0.squareRoot()))
+            case .geluTanh: return 0.5 * v * (1 + Foundation.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)))
+            }
+        }
+        let best = VectorMath.isa
+        let acts: [GEMM.Activation] = [.none, .relu, .swish, .sigmoid, .gelu, .geluTanh]
+        for isa in VectorMath.ISA.allCases where isa.rawValue <= best.rawValue {
+            VectorMath.capISA(isa)
+            defer { VectorMath.capISA(nil) }
+            for n in [1, 7, 8, 15, 16, 17, 33] {
+                let (m, ldc) = (3, n + 5)
+                let c0 = (0..<(m * ldc)).map { Float(sin(Double($0) * 0.37)) * 24 }
+                let bias = (0..<n).map { Float(cos(Double($0))) }
+                let residual = (0..<(m * n)).map { Float($0 % 5) - 2 }
+                for act in acts {
+                    var c = c0
+                    c.withUnsafeMutableBufferPointer { pc in
+                        bias.withUnsafeBufferPointer { pb in
+                            residual.withUnsafeBufferPointer { pr in
+                                GEMM.Epilogue(alpha: 0.5, bias: pb.baseAddress, activation: act, residual: pr.baseAddress, residualStride: n)
+                                    .apply(pc.baseAddress!, ldc: ldc, rows: 0..<m, cols: 0..<n)
+                            }
+                        }
+                    }
+                    for i in 0..<m {
+                        for j in 0..<ldc {
+                            let at = i * ldc + j
+                            guard j < n else { XCTAssertEqual(c[at], c0[at], "\(isa) \(act) n \(n): past the columns"); continue }
+                            let want = reference(0.5 * Double(c0[at]) + Double(bias[j]), act) + Double(residual[i * n + j])
+                            XCTAssertEqual(Double(c[at]), want, accuracy: 4e-6 + 1e-6 * abs(want), "\(isa) \(act) n \(n) (\(i), \(j))")
+                        }
+                    }
+                }
+                // Swish and sigmoid over contiguous values (the depthwise convolution's and GLU's path).
+                let xs = (0..<(4 * n)).map { Float($0) * 0.9 - 30 }
+                for (name, act) in [("swish", GEMM.Activation.swish), ("sigmoid", .sigmoid)] {
+                    var y = [Float](repeating: .nan, count: xs.count)
+                    xs.withUnsafeBufferPointer { px in
+                        y.withUnsafeMutableBufferPointer { py in
+                            if act == .swish { VectorMath.swish(px.baseAddress!, py.baseAddress!, xs.count) } else {
+                                VectorMath.sigmoid(px.baseAddress!, py.baseAddress!, xs.count)
+                            }
+                        }
+                    }
+                    for (x, got) in zip(xs, y) {
+                        let want = reference(Double(x), act)
+                        XCTAssertEqual(Double(got), want, accuracy: 1e-7 + 1e-6 * abs(want), "\(isa) \(name)(\(x))")
+                    }
+                }
+            }
+        }
+    }
+
     func testExpEdgeCases() {
         XCTAssertEqual(Vector.exp(Float.infinity), .infinity)
         XCTAssertEqual(Vector.exp(-Float.infinity), 0)
