@@ -58,7 +58,7 @@ let package = Package(
 
         .testTarget(name: "IRTests", dependencies: ["IR", "_TestSupport"]),
         .testTarget(name: "ONNXTests", dependencies: ["IR", "ONNX", "_TestSupport"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
         .testTarget(name: "ReferenceTests", dependencies: ["IR", "Reference", "Kernels", "_TestSupport"]),
         .testTarget(name: "NumPyTests", dependencies: ["IR", "NumPy", "_TestSupport"]),
         .testTarget(name: "PluginsTests", dependencies: ["IR", "Plugins", "Reference", "Kernels", "_TestSupport"]),

@@ -330,6 +330,24 @@ static AVX512 void panels_avx512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t j0, ptrdiff
 }
 #endif
 
+int wb_sgemm_apacked16(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *apack, const float *packed,
+                       float *c, ptrdiff_t ldc) {
+#if defined(__x86_64__)
+    if (wb_cpu_isa() < WB_ISA_AVX512) return -1;
+    if (m <= 0 || n <= 0) return 0;
+    if (k <= 0) {
+        for (ptrdiff_t i = 0; i < m; i++)
+            for (ptrdiff_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return 0;
+    }
+    panels_avx512(m, n, 0, (n + NR - 1) / NR, k, apack, packed, NR * k, c, ldc, 0);
+    return 0;
+#else
+    (void)m; (void)n; (void)k; (void)apack; (void)packed; (void)c; (void)ldc;
+    return -1;
+#endif
+}
+
 static void panel_portable(ptrdiff_t m, ptrdiff_t w, ptrdiff_t kc, const float *apack, const float *bp,
                            float *c, ptrdiff_t ldc, int accumulate) {
     for (ptrdiff_t g = 0; g < m; g += MR) {

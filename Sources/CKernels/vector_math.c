@@ -277,6 +277,35 @@ static AVX512 float softmax_exp_avx512(ptrdiff_t n, float *p, float scale, const
     return _mm512_reduce_add_ps(sum);
 }
 
+// wb_softmax_exp_columns16's kernel: two passes down the 16 columns.
+static AVX512 int softmax_exp_columns16_avx512(ptrdiff_t rows, float *p, float scale, const float *mask,
+                                               ptrdiff_t maskStride, int lanes, float *sums) {
+    __mmask16 live = tail16(lanes);
+    __m512 vs = _mm512_set1_ps(scale), vmax = _mm512_set1_ps(-INFINITY);
+    __mmask16 nan = 0;
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        __m512 x = _mm512_loadu_ps(p + r * 16);
+        x = mask ? _mm512_fmadd_ps(x, vs, _mm512_set1_ps(mask[r * maskStride])) : _mm512_mul_ps(x, vs);
+        nan |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        vmax = _mm512_max_ps(vmax, x);
+    }
+    // A NaN, or a column without a finite maximum (all −∞, or +∞), takes the exact path.
+    __mmask16 finite = _mm512_cmp_ps_mask(_mm512_abs_ps(vmax), _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    if ((nan & live) || (live & ~finite)) return 0;
+    vmax = _mm512_maskz_mov_ps(finite, vmax);
+    __m512 floor = _mm512_set1_ps(-87.3f), sum = _mm512_setzero_ps();
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        __m512 x = _mm512_loadu_ps(p + r * 16);
+        x = mask ? _mm512_fmadd_ps(x, vs, _mm512_set1_ps(mask[r * maskStride])) : _mm512_mul_ps(x, vs);
+        __m512 d = _mm512_sub_ps(x, vmax);
+        __m512 e = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(d, floor, _CMP_GE_OQ), exp16(d));
+        _mm512_storeu_ps(p + r * 16, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    _mm512_storeu_ps(sums, sum);
+    return 1;
+}
+
 static AVX512 int softmax_avx512(ptrdiff_t n, float *p) {
     float sum = softmax_exp_avx512(n, p, 1.0f, NULL);
     if (sum <= 0) return 0;
@@ -339,6 +368,17 @@ float wb_softmax_exp(ptrdiff_t n, float *p, float scale, const float *mask) {
     for (ptrdiff_t j = 0; j < n; j++) p[j] = mask ? p[j] * scale + mask[j] : p[j] * scale;
     wb_softmax(n, p);
     return 1;
+}
+
+int wb_softmax_exp_columns16(ptrdiff_t rows, float *p, float scale, const float *mask, ptrdiff_t maskStride,
+                             int lanes, float *sums) {
+#if defined(__x86_64__)
+    if (wb_cpu_isa() >= WB_ISA_AVX512 && rows > 0 && lanes > 0 && lanes <= 16)
+        return softmax_exp_columns16_avx512(rows, p, scale, mask, maskStride, lanes, sums);
+#else
+    (void)rows; (void)p; (void)scale; (void)mask; (void)maskStride; (void)lanes; (void)sums;
+#endif
+    return 0;
 }
 
 void wb_softmax(ptrdiff_t n, float *p) {

@@ -66,6 +66,13 @@ int wb_sgemm_packed_tile(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                          const float *packed, ptrdiff_t panel0, ptrdiff_t panels, ptrdiff_t kc,
                          float *c, ptrdiff_t ldc, uint64_t call);
 
+/// C[m×n] = A·B with A already packed as 16-row micro-panels (⌈m/16⌉ panels of k × 16
+/// floats; the layout wb_pack_b gives Bᵀ, and wb_softmax_exp_columns16 leaves its rows in)
+/// and B packed by wb_pack_b; C is overwritten. The AVX-512 kernel only: returns -1, doing
+/// nothing, when the CPU (or the WORKBENCH_ISA cap) does not run it, else 0.
+int wb_sgemm_apacked16(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *apack, const float *packed,
+                       float *c, ptrdiff_t ldc);
+
 /// The GEMM epilogue on an m×n block of C (row stride ldc), in this order:
 /// C = act(alpha·C + bias[j]) + residual[i, j]. bias (n values) and residual
 /// (row stride ldr) may be NULL. act: 0 none, 1 relu, 2 swish, 3 sigmoid,
@@ -92,6 +99,29 @@ void wb_softmax(ptrdiff_t n, float *p);
 /// goes on to a weighted sum divides its n-long result once instead of the row. A row with
 /// NaN, +∞ or no finite value gets the exact softmax (as wb_softmax) and returns 1.
 float wb_softmax_exp(ptrdiff_t n, float *p, float scale, const float *mask);
+
+/// wb_softmax_exp down the 16 columns of p [rows × 16] (row stride 16): column i becomes
+/// exp(x·scale + mask[r·maskStride] − max_i) (mask NULL: none) and sums[i] its sum (16 floats
+/// written). Only the first `lanes` columns are checked: returns 0, with p partly written,
+/// when one holds a NaN or has no finite maximum (the caller takes the exact path) or the
+/// CPU does not run AVX-512; 1 when done.
+int wb_softmax_exp_columns16(ptrdiff_t rows, float *p, float scale, const float *mask, ptrdiff_t maskStride,
+                             int lanes, float *sums);
+
+/// Floats of scratch wb_attention_tile needs for sk keys of width dk and values of width dv.
+size_t wb_attention_tile_floats(ptrdiff_t sk, ptrdiff_t dk, ptrdiff_t dv);
+
+/// One attention head over sq queries and sk keys:
+///     out[i, :dv] = Σ_j softmax_j(scale · q_i·k_j + mask[j·maskStride]) · v_j
+/// (mask NULL: none; rows of q, k, v and out at strides ldq, ldk, ldv, ldo). The scores are
+/// kept keys-major, 16 queries at a time (sk × 16, K·Qᵀ), so the softmax runs down their
+/// columns and leaves them as the packed A of the product with V: nothing is repacked per
+/// query block. Returns 0, or 1 (out partly written) when the CPU does not run AVX-512 or a
+/// query's logits hold a NaN or no finite maximum, for which callers take their exact path.
+int wb_attention_tile(ptrdiff_t sq, ptrdiff_t sk, ptrdiff_t dk, ptrdiff_t dv,
+                      const float *q, ptrdiff_t ldq, const float *k, ptrdiff_t ldk, const float *v, ptrdiff_t ldv,
+                      float scale, const float *mask, ptrdiff_t maskStride,
+                      float *out, ptrdiff_t ldo, float *scratch);
 
 #ifdef __cplusplus
 }

@@ -29,7 +29,9 @@ import Kernels
 /// in cache (``RelPosTile``): the biased, scaled queries
 /// `[(Q_h + u_h)·s | (Q_h + v_h)·s]` (T×2D) times the keys `[K_h | P_h]`
 /// (n×2D) in one register-blocked GEMM, the key mask, a SIMD softmax, then
-/// `A_h·V_h` into the context. Only the keys up to the last kept one take
+/// `A_h·V_h` into the context; with AVX-512 through `wb_attention_tile`
+/// (keys-major scores 16 queries at a time, nothing repacked between the
+/// softmax and `A_h·V_h`). Only the keys up to the last kept one take
 /// part; every query row is computed, padded ones included, since the
 /// unfused graph gives them values too. No OpenBLAS call anywhere.
 ///

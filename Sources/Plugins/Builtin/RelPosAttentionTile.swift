@@ -1,3 +1,4 @@
+import CKernels
 import Kernels
 
 /// One (batch, head) tile of ``RelPosAttentionPlugin``: sizes, the buffers
@@ -18,10 +19,11 @@ struct RelPosTile: @unchecked Sendable {
     /// The concatenated heads' context, [B, T, C].
     let ctx: UnsafeMutablePointer<Float>
 
-    /// Scratch floats one tile uses: T×T scores, T×2D queries, T×2D keys, and
-    /// the keys' and V's panels.
+    /// Scratch floats one tile uses: T×T scores, T×2D queries, T×2D keys, then either
+    /// the keys' and V's panels or the key mask and `wb_attention_tile`'s scratch.
     static func floats(t: Int, d: Int) -> Int {
-        t * t + 4 * t * d + PackedGEMM.packedCount(k: 2 * d, n: t) + PackedGEMM.packedCount(k: t, n: d)
+        t * t + 4 * t * d + max(PackedGEMM.packedCount(k: 2 * d, n: t) + PackedGEMM.packedCount(k: t, n: d),
+                                Int(wb_attention_tile_floats(t, 2 * d, d)) + t)
     }
 
     /// Multiply-adds of one tile with all keys kept: scores (2D per pair) and context (D per pair).
@@ -56,10 +58,15 @@ struct RelPosTile: @unchecked Sendable {
             (keyRows + j * 2 * d).update(from: k + j * 3 * c, count: d)
             (keyRows + j * 2 * d + d).update(from: p + j * c, count: d)
         }
-        AttentionPanels.packTile(keyRows, ldb: 2 * d, transposed: true, k: 2 * d, n: n, into: keyPanels)
-        AttentionPanels.gemmTile(m: t, n: n, k: 2 * d, a: queries, lda: 2 * d, panels: keyPanels, c: scores, ldc: n)
         var holes = false
         for j in 0..<n where keys[j] == 0 { holes = true; break }
+        // Keys-major scores, 16 queries at a time (AVX-512); the row-major path below where it declines.
+        let keyMask = keyPanels, tileScratch = keyPanels + n
+        if holes { for j in 0..<n { keyMask[j] = keys[j] == 0 ? -.infinity : 0 } }
+        if wb_attention_tile(t, n, 2 * d, d, queries, 2 * d, keyRows, 2 * d, vh, 3 * c, 1, holes ? keyMask : nil, 1,
+                             out, c, tileScratch) == 0 { return }
+        AttentionPanels.packTile(keyRows, ldb: 2 * d, transposed: true, k: 2 * d, n: n, into: keyPanels)
+        AttentionPanels.gemmTile(m: t, n: n, k: 2 * d, a: queries, lda: 2 * d, panels: keyPanels, c: scores, ldc: n)
         for i in 0..<t {
             let row = scores + i * n
             if holes { for j in 0..<n where keys[j] == 0 { row[j] = -.infinity } }
