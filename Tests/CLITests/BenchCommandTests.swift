@@ -66,6 +66,17 @@ final class BenchCommandTests: CLITestCase {
         XCTAssertEqual(json["threads"] as? Int, 1)
     }
 
+    func testBLASColdWeightsTimesBothKernels() throws {
+        let r = try workbench(["blas", "--shape", "8x16x32", "--kernel", "all", "--coldWeights", "--threads", "1",
+                               "--iterations", "1", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["coldWeights"] as? Bool, true)
+        let results = try XCTUnwrap(json["results"] as? [[String: Any]])
+        XCTAssertEqual(results.compactMap { $0["kernel"] as? String }.sorted(), ["openblas", "packed"])
+        for result in results { XCTAssertGreaterThan(try XCTUnwrap(result["gflops"] as? Double), 0) }
+    }
+
     func testBLASRejectsBadShapes() throws {
         assertFails(try workbench(["blas", "--shape", "4x4"]), mentioning: ["--shape", "'4x4'"])
         assertFails(try workbench(["blas", "--threads", "0"]), mentioning: ["--threads"])

@@ -41,6 +41,10 @@ struct BLASCommand: ParsableCommand {
                                valueName: "N"))
     var poolLoops: Int?
 
+    @Flag(name: .customLong("coldWeights"), help: ArgumentHelp(
+        "Cycle each call through copies of B totalling at least 64 MiB, so B comes from memory as an engine's weights do (its layers' weights exceed the caches); default: one B, hot in cache."))
+    var coldWeights = false
+
     @Flag(name: .customLong("info"), help: "Only print the OpenBLAS core, build and threads (no timing).")
     var info = false
 
@@ -78,13 +82,13 @@ struct BLASCommand: ParsableCommand {
         let kernels: [GEMMKernel] = kernel == .all ? [.openblas, .packed] : [kernel == .packed ? .packed : .openblas]
         let pool = ThreadPool(threads: threads ?? BLAS.threads)
         for shape in todo {
-            for r in GEMMThroughput.measure(shape, kernels: kernels, pool: pool, samples: iterations) {
+            for r in GEMMThroughput.measure(shape, kernels: kernels, pool: pool, samples: iterations, coldWeights: coldWeights) {
                 output.detail("\(shape) \(r.kernel): \(String(format: "%.1f", r.gflops)) GFLOP/s (\(r.callsPerSample) calls per sample)")
                 results.append(r)
             }
         }
         let report = BLASReport(blasCore: BLAS.coreName, blasConfig: BLAS.config, threads: BLAS.threads,
-                                coreTypeRequest: BLASCoreSelection.describeRequest(), results: results)
+                                coreTypeRequest: BLASCoreSelection.describeRequest(), coldWeights: coldWeights, results: results)
         if output.json { try Console.printJSON(report) } else { print(report.text) }
     }
 }
@@ -123,13 +127,23 @@ struct GEMMThroughput: Encodable {
 
     /// For each kernel: one untimed call, then `samples` samples of repeated calls lasting ≥ 50 ms
     /// each; the kernels' samples alternate so that load on the machine biases none of them.
-    static func measure(_ shape: GEMMShape, kernels: [GEMMKernel], pool: ThreadPool, samples: Int) -> [GEMMThroughput] {
+    /// `coldWeights`: each call takes the next of enough copies of B (at least 64 MiB in all) that
+    /// B comes from memory, as the weights of an engine's layers do.
+    static func measure(_ shape: GEMMShape, kernels: [GEMMKernel], pool: ThreadPool, samples: Int,
+                        coldWeights: Bool = false) -> [GEMMThroughput] {
         let (m, n, k) = (shape.m, shape.n, shape.k)
         var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
         for i in a.indices { a[i] = Float(i % 13) * 0.01 - 0.06 }
         for i in b.indices { b[i] = Float(i % 7) * 0.02 - 0.06 }
-        let packed = kernels.contains(.packed) ? PackedGEMM.pack(b, k: k, n: n) : []
+        var packed = kernels.contains(.packed) ? PackedGEMM.pack(b, k: k, n: n) : []
+        let copies = coldWeights ? max(1, (64 << 20) / max(1, 4 * min(b.count, max(packed.count, 1)))) : 1
+        let (bCount, packedCount) = (b.count, packed.count)
+        if copies > 1 {
+            b = Array([[Float]](repeating: b, count: copies).joined())
+            packed = Array([[Float]](repeating: packed, count: copies).joined())
+        }
+        var next = 0
         let clock = ContinuousClock()
         func call(_ kernel: GEMMKernel, _ times: Int) -> Double {
             let start = clock.now
@@ -137,12 +151,14 @@ struct GEMMThroughput: Encodable {
                 (kernel == .packed ? packed : b).withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
                         for _ in 0..<times {
+                            next = (next + 1) % copies
                             if kernel == .packed {
-                                PackedGEMM.run(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, packed: pb.baseAddress!,
+                                PackedGEMM.run(m: m, n: n, k: k, a: pa.baseAddress!, lda: k,
+                                               packed: pb.baseAddress! + next * packedCount,
                                                c: pc.baseAddress!, ldc: n, epilogue: GEMM.Epilogue(), threads: pool)
                             } else {
                                 BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
-                                           a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
+                                           a: pa.baseAddress!, lda: k, b: pb.baseAddress! + next * bCount, ldb: n,
                                            beta: 0, c: pc.baseAddress!, ldc: n)
                             }
                         }
@@ -185,11 +201,14 @@ struct BLASReport: Encodable {
     var coreTypeRequest: String
     /// The instruction set of the workbench's packed kernel (``PackedGEMM/isa``).
     var kernelISA: String = PackedGEMM.isa
+    /// Whether B was cycled through copies larger than the caches (`--coldWeights`).
+    var coldWeights = false
     var results: [GEMMThroughput]
 
     var text: String {
         var lines = ["OpenBLAS core: \(blasCore) (\(coreTypeRequest))", "OpenBLAS build: \(blasConfig)",
                      "Threads: \(threads)", "Workbench kernels: \(kernelISA)"]
+        if coldWeights { lines.append("Weights: cold (B cycled through copies of at least 64 MiB)") }
         if !results.isEmpty {
             lines.append("     shape (MxNxK)    kernel  GFLOP/s (median)  GFLOP/s (best)   ms/call (median)")
             for r in results {
