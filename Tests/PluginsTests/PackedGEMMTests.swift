@@ -131,5 +131,13 @@ final class PackedGEMMTests: XCTestCase {
         XCTAssertEqual(small.kc, 2048, "few rows: all of K in one block, B read once")
         XCTAssertGreaterThanOrEqual((2048 / 16 + small.panels - 1) / small.panels, 8)
         XCTAssertEqual(PackedGEMM.packedShape(k: 5, n: 33), [3, 5, 16])
+        // Rows that fit one tile stay together and the columns are split (B from memory once):
+        // 60×256 on 2 threads is 8 tiles of all 60 rows × 2 panels.
+        XCTAssertEqual(PackedGEMM.Tiling.choose(m: 60, n: 256, k: 2048, threads: 2), .init(rows: 60, panels: 2, kc: 256))
+        XCTAssertEqual(PackedGEMM.Tiling.choose(m: 48, n: 512, k: 256, threads: 2), .init(rows: 48, panels: 4, kc: 256))
+        // More rows than one tile: the rows are split first.
+        let tall = PackedGEMM.Tiling.choose(m: 240, n: 256, k: 2048, threads: 2)
+        XCTAssertEqual(tall.panels, 16)
+        XCTAssertLessThan(tall.rows, 96)
     }
 }
