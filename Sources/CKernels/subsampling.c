@@ -236,6 +236,61 @@ static inline void wino_output(ptrdiff_t frames, ptrdiff_t tf, ptrdiff_t f2, ptr
         }
 }
 
+// An odd last frame: its one output row takes the 3 time taps directly (filters g0, g1, g2:
+// groups 0, 3 and 2 of the time transform) with the frequency transform as above, so 15
+// products per 1×2 tile instead of a 2×2 tile's 25 with one row thrown away (at T'' = 3, the
+// encoder's 16-frame inputs, a fifth of the second convolution's products). Slot r·5 + q.
+__attribute__((always_inline))
+static inline void wino_tail_input(ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c, const float *restrict h,
+                                   float *restrict v) {
+    static const float zeros[WCB];
+    for (ptrdiff_t b = 0; b < tf; b++)
+        for (ptrdiff_t c0 = 0; c0 < c; c0 += WCB) {
+            ptrdiff_t cb = c - c0 < WCB ? c - c0 : WCB;
+            for (int r = 0; r < 3; r++) {
+                const float *x[5];
+                for (int s = 0; s < 5; s++) {
+                    ptrdiff_t col = 4 * b + s;
+                    x[s] = col < f1 ? h + (r * f1 + col) * c + c0 : zeros;
+                }
+                float *o[5];
+                for (int q = 0; q < 5; q++) o[q] = v + ((ptrdiff_t)(r * 5 + q) * tf + b) * c + c0;
+                for (ptrdiff_t k = 0; k < cb; k++) {
+                    o[0][k] = x[0][k] - x[2][k];
+                    o[1][k] = x[2][k];
+                    o[2][k] = x[4][k] - x[2][k];
+                    o[3][k] = x[1][k];
+                    o[4][k] = x[3][k];
+                }
+            }
+        }
+}
+
+__attribute__((always_inline))
+static inline void wino_tail_output(ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c, const float *restrict m,
+                                    const float *restrict b2, float *restrict y) {
+    for (ptrdiff_t b = 0; b < tf; b++) {
+        int colsOut = 2 * b + 1 < f2 ? 2 : 1;
+        for (ptrdiff_t c0 = 0; c0 < c; c0 += WCB) {
+            ptrdiff_t cb = c - c0 < WCB ? c - c0 : WCB;
+            float out[2][WCB];
+            for (ptrdiff_t k = 0; k < cb; k++) out[0][k] = out[1][k] = b2[c0 + k];
+            for (int r = 0; r < 3; r++) {
+                const float *x[5];
+                for (int q = 0; q < 5; q++) x[q] = m + ((ptrdiff_t)(r * 5 + q) * tf + b) * c + c0;
+                for (ptrdiff_t k = 0; k < cb; k++) {
+                    out[0][k] += x[0][k] + x[1][k] + x[3][k];
+                    out[1][k] += x[1][k] + x[2][k] + x[4][k];
+                }
+            }
+            for (int j = 0; j < colsOut; j++) {
+                float *dst = y + c0 * f2 + 2 * b + j;
+                for (ptrdiff_t k = 0; k < cb; k++) dst[k * f2] = out[j][k] > 0 ? out[j][k] : 0;
+            }
+        }
+    }
+}
+
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
 static void wino_input_avx2(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c,
@@ -251,6 +306,43 @@ static void wino_input_portable(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, p
 __attribute__((noinline))
 static void wino_output_portable(ptrdiff_t frames, ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c,
                                  const float *m, const float *b2, float *y) { wino_output(frames, tf, f2, c, m, b2, y); }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void wino_tail_input_avx2(ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c, const float *h, float *v) {
+    wino_tail_input(f1, tf, c, h, v);
+}
+__attribute__((target("avx2,fma")))
+static void wino_tail_output_avx2(ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c, const float *m, const float *b2, float *y) {
+    wino_tail_output(tf, f2, c, m, b2, y);
+}
+#endif
+__attribute__((noinline))
+static void wino_tail_input_portable(ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c, const float *h, float *v) {
+    wino_tail_input(f1, tf, c, h, v);
+}
+__attribute__((noinline))
+static void wino_tail_output_portable(ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c, const float *m, const float *b2,
+                                      float *y) {
+    wino_tail_output(tf, f2, c, m, b2, y);
+}
+
+void wb_subsampling_winograd_tail_input(ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c, const float *h, float *v) {
+    if (tf <= 0 || c <= 0) return;
+#if defined(__x86_64__)
+    if (wb_cpu_has_avx2_fma()) { wino_tail_input_avx2(f1, tf, c, h, v); return; }
+#endif
+    wino_tail_input_portable(f1, tf, c, h, v);
+}
+
+void wb_subsampling_winograd_tail_output(ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c, const float *m, const float *b2,
+                                         float *y) {
+    if (tf <= 0 || c <= 0) return;
+#if defined(__x86_64__)
+    if (wb_cpu_has_avx2_fma()) { wino_tail_output_avx2(tf, f2, c, m, b2, y); return; }
+#endif
+    wino_tail_output_portable(tf, f2, c, m, b2, y);
+}
 
 void wb_subsampling_winograd_input(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c,
                                    const float *h, float *v) {

@@ -53,6 +53,17 @@ void wb_subsampling_winograd_input(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1
 void wb_subsampling_winograd_output(ptrdiff_t frames, ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c,
                                     const float *m, const float *b2, float *y);
 
+/// An odd last output frame in Winograd form: v[r·5 + q][b][c] for the 3 conv1 rows `h`
+/// [3, f1, C] it reads (time taps direct, the frequency transform over tiles b < tf; columns
+/// ≥ f1 read as zero). Slot r·5 + q multiplies by group 4·gp + min(q, 3) with gp = 0, 3, 2 for
+/// r = 0, 1, 2 (the taps g0, g1, g2), members q = 3, 4 consecutive.
+void wb_subsampling_winograd_tail_input(ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c, const float *h, float *v);
+
+/// The tail's output transform of its products m[15][tf][C], then bias and ReLU, into the one
+/// time-major frame y[c·f2 + f].
+void wb_subsampling_winograd_tail_output(ptrdiff_t tf, ptrdiff_t f2, ptrdiff_t c, const float *m, const float *b2,
+                                         float *y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -171,23 +171,41 @@ struct SubsamplingKernel: @unchecked Sendable {
     }
 
     /// Block `i` in Winograd form on one thread in workspace slot `s`: conv1 rows, the input
-    /// transform, one packed GEMM per weight group, the output transform with bias and ReLU.
+    /// transform, one packed GEMM per weight group, the output transform with bias and ReLU;
+    /// then an odd last frame (``Geometry/block(_:)`` gives one only at an item's end) through
+    /// the tail transforms, whose 12 GEMMs reuse the groups' matrices.
     private func runWinogradBlock(_ i: Int, slot s: Int) {
         let (h, v, m) = slot(s)
         let (item, frames) = g.block(i)
-        let n = frames.count, tiles = (n + 1) / 2 * g.tf
+        let n = frames.count, pairs = n / 2
+        let out = y + (item * g.t2 + frames.lowerBound) * g.c * g.f2
         conv1(item: item, frame: frames.lowerBound, rows: 0..<(2 * n + 1), h: h)
-        wb_subsampling_winograd_input((n + 1) / 2, 2 * n + 1, g.f1, g.tf, g.c, h, v)
-        let panels = (g.c + PackedGEMM.panelWidth - 1) / PackedGEMM.panelWidth
-        let matrix = Geometry.winogradMatrixFloats(c: g.c)
-        for group in 0..<16 {
-            var first = 0, count = 0
-            wb_subsampling_winograd_group(Int32(group), &first, &count)
-            let rows = count * tiles, at = first * tiles * g.c
-            PackedGEMM.run(m: rows, n: g.c, k: g.c, a: v + at, lda: g.c, packed: w2p + group * matrix, c: m + at, ldc: g.c,
-                           epilogue: GEMM.Epilogue(), threads: Self.single, tiling: .init(rows: rows, panels: panels, kc: g.c))
+        if pairs > 0 {
+            let tiles = pairs * g.tf
+            wb_subsampling_winograd_input(pairs, 4 * pairs + 1, g.f1, g.tf, g.c, h, v)
+            for group in 0..<16 {
+                var first = 0, count = 0
+                wb_subsampling_winograd_group(Int32(group), &first, &count)
+                multiply(rows: count * tiles, at: first * tiles * g.c, group: group, v: v, m: m)
+            }
+            wb_subsampling_winograd_output(2 * pairs, g.tf, g.f2, g.c, m, b2, out)
         }
-        wb_subsampling_winograd_output(n, g.tf, g.f2, g.c, m, b2, y + (item * g.t2 + frames.lowerBound) * g.c * g.f2)
+        guard n % 2 == 1 else { return }
+        wb_subsampling_winograd_tail_input(g.f1, g.tf, g.c, h + 4 * pairs * g.f1 * g.c, v)
+        for (r, gp) in [0, 3, 2].enumerated() {
+            for gq in 0..<4 {
+                multiply(rows: (gq == 3 ? 2 : 1) * g.tf, at: (r * 5 + gq) * g.tf * g.c, group: gp * 4 + gq, v: v, m: m)
+            }
+        }
+        wb_subsampling_winograd_tail_output(g.tf, g.f2, g.c, m, b2, out + 2 * pairs * g.c * g.f2)
+    }
+
+    /// `m[at ..< at + rows·C] = v[at ..< at + rows·C] · U_group` (rows of C floats).
+    private func multiply(rows: Int, at: Int, group: Int, v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
+        let panels = (g.c + PackedGEMM.panelWidth - 1) / PackedGEMM.panelWidth
+        PackedGEMM.run(m: rows, n: g.c, k: g.c, a: v + at, lda: g.c, packed: w2p + group * Geometry.winogradMatrixFloats(c: g.c),
+                       c: m + at, ldc: g.c, epilogue: GEMM.Epilogue(), threads: Self.single,
+                       tiling: .init(rows: rows, panels: panels, kc: g.c))
     }
 
     private static let single = ThreadPool(threads: 1)
