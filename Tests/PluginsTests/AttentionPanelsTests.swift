@@ -36,7 +36,7 @@ final class AttentionPanelsTests: XCTestCase {
                              weights[2], weights[3], weights[4], weights[5], weights[6]]
         let packed = try all.enumerated().map { try plugin.pack(constant: $1, input: $0)?.shape }
         XCTAssertEqual(packed, [nil, [2, c, 16], nil, nil, [1, c, 16], nil, nil, [1, c, 16], nil])
-        XCTAssertEqual(plugin.tactics(inputShapes: all.map(\.shape)), ["relpos.heads.parallel"])
+        XCTAssertEqual(plugin.tactics(inputShapes: all.map(\.shape)), ["relpos.heads.parallel", "relpos.heads.parallel.rows"])
     }
 
     func testRelPosMatchesUnfusedWithRunTimeWeightsAndPortableTiles() throws {
@@ -54,7 +54,7 @@ final class AttentionPanelsTests: XCTestCase {
                 VectorMath.forcePortable(portable)
                 defer { VectorMath.forcePortable(false) }
                 for pool in pools {
-                    for tactic in ["relpos.heads.parallel", "relpos.heads.serial"] {
+                    for tactic in ["relpos.heads.parallel", "relpos.heads.serial", "relpos.heads.parallel.rows", "relpos.heads.serial.rows"] {
                         for packWeights in [true, false] {
                             let got = try plugin.run(inputs, tactic: tactic, threads: pool, packWeights: packWeights)
                             N.assertClose(got[0], expected, "\(tactic) T \(t) threads \(pool.threads) portable \(portable) packed \(packWeights)")
@@ -94,7 +94,8 @@ final class AttentionPanelsTests: XCTestCase {
                 VectorMath.forcePortable(portable)
                 defer { VectorMath.forcePortable(false) }
                 for pool in pools {
-                    for tactic in ["attention.heads.parallel", "attention.heads.serial"] {
+                    for tactic in ["attention.heads.parallel", "attention.heads.serial", "attention.heads.parallel.rows",
+                                   "attention.heads.serial.rows"] {
                         for packWeights in [true, false] {
                             let got = try plugin.run([x, w, bias, mask], tactic: tactic, threads: pool, packWeights: packWeights)[0]
                             N.assertClose(got, expected, "\(tactic) S \(s) threads \(pool.threads) portable \(portable) packed \(packWeights)")

@@ -29,7 +29,9 @@ import Kernels
 /// Tactics (see ``AttentionThreading``): `attention.heads.parallel` (tiles
 /// spread over the context's threads, inline when they are tiny) and
 /// `attention.heads.serial` (tiles one after another on the calling thread; run
-/// when asked for, not timed by the builder).
+/// when asked for, not timed by the builder), each also with the suffix `.rows`,
+/// whose tiles take the row-major path even where the keys-major one runs; the
+/// builder times `attention.heads.parallel` against `attention.heads.parallel.rows`.
 public final class AttentionPlugin: Plugin {
     public static let name = "Attention"
     public static let version = 2
@@ -99,7 +101,8 @@ public final class AttentionPlugin: Plugin {
         PackedGEMM.run(m: b * s, n: 3 * c, k: c, a: x.floats, lda: c, packed: w, c: qkv, ldc: 3 * c,
                        epilogue: GEMM.Epilogue(bias: bias.floats), threads: call.threads)
         let tile = AttentionTile(s: s, c: c, d: c / heads, heads: heads, scale: scale, qkv: qkv,
-                                 mask: mask?.floats, maskStrides: maskStrides ?? [0, 0, 0, 0], y: y.floats)
+                                 mask: mask?.floats, maskStrides: maskStrides ?? [0, 0, 0, 0], y: y.floats,
+                                 keysMajor: !AttentionThreading.rowMajor(call.tactic))
         let tiles = b * heads, size = AttentionTile.floats(s: s, d: c / heads)
         let slots = AttentionThreading.slots(tactic: call.tactic, tiles: tiles, maxSlots: RelPosAttentionPlugin.maxSlots)
         mode.forEachTile(tiles, slots: slots, work: tiles * s * s * 2 * (c / heads), pool: call.threads) { bh, slot in
@@ -135,6 +138,8 @@ private struct AttentionTile: @unchecked Sendable {
     /// The mask's element strides as [B, H, S, S] (0 on broadcast axes).
     let maskStrides: [Int]
     let y: UnsafeMutablePointer<Float>
+    /// Whether the tiles may take `wb_attention_tile`'s keys-major path (not for `….rows` tactics).
+    let keysMajor: Bool
 
     /// Query rows per block: a block's scores (64 × S) stay in L2 from their GEMM through the
     /// softmax to the context GEMM, where whole S × S scores (1 MB at S = 512) did not (BERT
@@ -155,7 +160,7 @@ private struct AttentionTile: @unchecked Sendable {
     func run(_ bh: Int, scratch: UnsafeMutablePointer<Float>) {
         let (bi, h) = (bh / heads, bh % heads)
         let q = qkv + bi * s * 3 * c + h * d, k = q + c, v = q + 2 * c
-        if mask == nil || maskStrides[2] == 0 {
+        if keysMajor && (mask == nil || maskStrides[2] == 0) {
             let keyMask = mask.map { $0 + bi * maskStrides[0] + h * maskStrides[1] }
             if wb_attention_tile(s, s, d, d, q, 3 * c, k, 3 * c, v, 3 * c, scale, keyMask, maskStrides[3],
                                  y + bi * s * c + h * d, c, scratch) == 0 { return }

@@ -12,19 +12,30 @@ import Kernels
 enum AttentionThreading {
     case serial, parallel
 
-    /// The mode a tactic named `<prefix>.heads.serial` or `<prefix>.heads.parallel` selects.
+    /// The mode a tactic named `<prefix>.heads.serial` or `<prefix>.heads.parallel` selects,
+    /// either with the suffix `.rows` (see ``rowMajor(_:)``).
     init?(tactic: String, prefix: String) {
-        switch tactic {
+        let base = tactic.hasSuffix(Self.rowsSuffix) ? String(tactic.dropLast(Self.rowsSuffix.count)) : tactic
+        switch base {
         case prefix + ".heads.serial": self = .serial
         case prefix + ".heads.parallel": self = .parallel
         default: return nil
         }
     }
 
-    /// The tactics the builder times: `parallel` only. It already runs tiny tiles
-    /// inline, so `serial` only ever tied it at the opt shape (4×64: 0.595 against
-    /// 0.598 ms) and, picked on such noise, would run the max shape's tiles on one thread.
-    static func tactics(_ prefix: String) -> [String] { [prefix + ".heads.parallel"] }
+    /// The suffix of the tactics whose tiles take the row-major path (scores Q·Kᵀ, a softmax
+    /// along rows, the probabilities packed again for P·V) even where `wb_attention_tile`'s
+    /// keys-major one runs (AVX-512, a mask the same for every query).
+    static let rowsSuffix = ".rows"
+
+    /// Whether `tactic` asks for the row-major tile path.
+    static func rowMajor(_ tactic: String) -> Bool { tactic.hasSuffix(rowsSuffix) }
+
+    /// The tactics the builder times: `parallel` with the keys-major tiles and with the
+    /// row-major ones. It already runs tiny tiles inline, so `serial` only ever tied it at the
+    /// opt shape (4×64: 0.595 against 0.598 ms) and, picked on such noise, would run the max
+    /// shape's tiles on one thread.
+    static func tactics(_ prefix: String) -> [String] { [prefix + ".heads.parallel", prefix + ".heads.parallel" + rowsSuffix] }
 
     /// Multiply-adds below which the parallel mode runs its tiles inline: waking
     /// the pool's workers costs tens of microseconds, more than this much work.
@@ -46,6 +57,6 @@ enum AttentionThreading {
 
     /// Scratch slots a tactic keeps for `tiles` tiles (one for `serial`).
     static func slots(tactic: String, tiles: Int, maxSlots: Int) -> Int {
-        tactic.hasSuffix(".heads.serial") ? 1 : max(1, min(tiles, maxSlots))
+        tactic.hasSuffix(".heads.serial") || tactic.hasSuffix(".heads.serial" + rowsSuffix) ? 1 : max(1, min(tiles, maxSlots))
     }
 }

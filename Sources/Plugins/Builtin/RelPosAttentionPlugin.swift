@@ -38,7 +38,9 @@ import Kernels
 /// Tactics (see ``AttentionThreading``): `relpos.heads.parallel` (tiles
 /// spread over the context's threads, inline when they are tiny) and
 /// `relpos.heads.serial` (tiles one after another on the calling thread; run
-/// when asked for, not timed by the builder).
+/// when asked for, not timed by the builder), each also with the suffix `.rows`,
+/// whose tiles take the row-major path even where the keys-major one runs; the
+/// builder times `relpos.heads.parallel` against `relpos.heads.parallel.rows`.
 public final class RelPosAttentionPlugin: Plugin {
     public static let name = "RelPosAttention"
     public static let version = 2
@@ -131,7 +133,8 @@ public final class RelPosAttentionPlugin: Plugin {
                        epilogue: GEMM.Epilogue(), threads: pool)
         let tile = RelPosTile(t: t, c: c, d: c / heads, heads: heads, scale: scale, posPerBatch: bp != 1, qkv: qkv,
                               proj: proj, keep: keep, u: try call.input(5, of: p).floats,
-                              v: try call.input(6, of: p).floats, ctx: ctx)
+                              v: try call.input(6, of: p).floats, ctx: ctx,
+                              keysMajor: !AttentionThreading.rowMajor(call.tactic))
         let slots = AttentionThreading.slots(tactic: call.tactic, tiles: b * heads, maxSlots: Self.maxSlots)
         let size = RelPosTile.floats(t: t, d: c / heads)
         mode.forEachTile(b * heads, slots: slots, work: b * heads * tile.work, pool: pool) { bh, slot in

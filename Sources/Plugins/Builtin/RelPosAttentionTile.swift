@@ -18,6 +18,8 @@ struct RelPosTile: @unchecked Sendable {
     let u: UnsafePointer<Float>, v: UnsafePointer<Float>
     /// The concatenated heads' context, [B, T, C].
     let ctx: UnsafeMutablePointer<Float>
+    /// Whether the tiles may take `wb_attention_tile`'s keys-major path (not for `….rows` tactics).
+    let keysMajor: Bool
 
     /// Scratch floats one tile uses: T×T scores, T×2D queries, T×2D keys, then either
     /// the keys' and V's panels or the key mask and `wb_attention_tile`'s scratch.
@@ -60,11 +62,13 @@ struct RelPosTile: @unchecked Sendable {
         }
         var holes = false
         for j in 0..<n where keys[j] == 0 { holes = true; break }
-        // Keys-major scores, 16 queries at a time (AVX-512); the row-major path below where it declines.
-        let keyMask = keyPanels, tileScratch = keyPanels + n
-        if holes { for j in 0..<n { keyMask[j] = keys[j] == 0 ? -.infinity : 0 } }
-        if wb_attention_tile(t, n, 2 * d, d, queries, 2 * d, keyRows, 2 * d, vh, 3 * c, 1, holes ? keyMask : nil, 1,
-                             out, c, tileScratch) == 0 { return }
+        if keysMajor {
+            // Keys-major scores, 16 queries at a time (AVX-512); the row-major path below where it declines.
+            let keyMask = keyPanels, tileScratch = keyPanels + n
+            if holes { for j in 0..<n { keyMask[j] = keys[j] == 0 ? -.infinity : 0 } }
+            if wb_attention_tile(t, n, 2 * d, d, queries, 2 * d, keyRows, 2 * d, vh, 3 * c, 1, holes ? keyMask : nil, 1,
+                                 out, c, tileScratch) == 0 { return }
+        }
         AttentionPanels.packTile(keyRows, ldb: 2 * d, transposed: true, k: 2 * d, n: n, into: keyPanels)
         AttentionPanels.gemmTile(m: t, n: n, k: 2 * d, a: queries, lda: 2 * d, panels: keyPanels, c: scores, ldc: n)
         for i in 0..<t {
