@@ -157,6 +157,20 @@ void wb_subsampling_pack_w2_winograd(ptrdiff_t c, const float *w2, float *packed
 // Channels per step of the transforms (their temporaries stay in L1).
 #define WCB 64
 
+// The 1-D transform of 5 inputs into the 5 points, over n channels.
+__attribute__((always_inline))
+static inline void wino_points(ptrdiff_t n, const float *const x[5], float *const o[5]) {
+    const float *restrict x0 = x[0], *restrict x1 = x[1], *restrict x2 = x[2], *restrict x3 = x[3], *restrict x4 = x[4];
+    float *restrict o0 = o[0], *restrict o1 = o[1], *restrict o2 = o[2], *restrict o3 = o[3], *restrict o4 = o[4];
+    for (ptrdiff_t k = 0; k < n; k++) {
+        o0[k] = x0[k] - x2[k];
+        o1[k] = x2[k];
+        o2[k] = x4[k] - x2[k];
+        o3[k] = x1[k];
+        o4[k] = x3[k];
+    }
+}
+
 __attribute__((always_inline))
 static inline void wino_input(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c,
                               const float *restrict h, float *restrict v) {
@@ -176,25 +190,15 @@ static inline void wino_input(ptrdiff_t pairs, ptrdiff_t rows, ptrdiff_t f1, ptr
                         ptrdiff_t col = 4 * b + s;
                         x[s] = row < rows && col < f1 ? h + (row * f1 + col) * c + c0 : zeros;
                     }
-                    for (ptrdiff_t k = 0; k < cb; k++) {
-                        t[r][0][k] = x[0][k] - x[2][k];
-                        t[r][1][k] = x[2][k];
-                        t[r][2][k] = x[4][k] - x[2][k];
-                        t[r][3][k] = x[1][k];
-                        t[r][4][k] = x[3][k];
-                    }
+                    float *const o[5] = {t[r][0], t[r][1], t[r][2], t[r][3], t[r][4]};
+                    wino_points(cb, x, o);
                 }
                 // Then along the rows, into the points' slots.
                 for (int q = 0; q < 5; q++) {
+                    const float *const x[5] = {t[0][q], t[1][q], t[2][q], t[3][q], t[4][q]};
                     float *o[5];
                     for (int p = 0; p < 5; p++) o[p] = v + ((ptrdiff_t)wino_slot[p][q] * tiles + tile) * c + c0;
-                    for (ptrdiff_t k = 0; k < cb; k++) {
-                        o[0][k] = t[0][q][k] - t[2][q][k];
-                        o[1][k] = t[2][q][k];
-                        o[2][k] = t[4][q][k] - t[2][q][k];
-                        o[3][k] = t[1][q][k];
-                        o[4][k] = t[3][q][k];
-                    }
+                    wino_points(cb, x, o);
                 }
             }
         }
@@ -255,13 +259,7 @@ static inline void wino_tail_input(ptrdiff_t f1, ptrdiff_t tf, ptrdiff_t c, cons
                 }
                 float *o[5];
                 for (int q = 0; q < 5; q++) o[q] = v + ((ptrdiff_t)(r * 5 + q) * tf + b) * c + c0;
-                for (ptrdiff_t k = 0; k < cb; k++) {
-                    o[0][k] = x[0][k] - x[2][k];
-                    o[1][k] = x[2][k];
-                    o[2][k] = x[4][k] - x[2][k];
-                    o[3][k] = x[1][k];
-                    o[4][k] = x[3][k];
-                }
+                wino_points(cb, x, o);
             }
         }
 }
