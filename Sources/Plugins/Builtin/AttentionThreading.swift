@@ -15,8 +15,7 @@ enum AttentionThreading {
     /// The mode a tactic named `<prefix>.heads.serial` or `<prefix>.heads.parallel` selects,
     /// either with the suffix `.rows` (see ``rowMajor(_:)``).
     init?(tactic: String, prefix: String) {
-        let base = tactic.hasSuffix(Self.rowsSuffix) ? String(tactic.dropLast(Self.rowsSuffix.count)) : tactic
-        switch base {
+        switch Self.threading(tactic) {
         case prefix + ".heads.serial": self = .serial
         case prefix + ".heads.parallel": self = .parallel
         default: return nil
@@ -30,6 +29,11 @@ enum AttentionThreading {
 
     /// Whether `tactic` asks for the row-major tile path.
     static func rowMajor(_ tactic: String) -> Bool { tactic.hasSuffix(rowsSuffix) }
+
+    /// `tactic` without the `.rows` suffix: the part that names the threading.
+    private static func threading(_ tactic: String) -> Substring {
+        rowMajor(tactic) ? tactic.dropLast(rowsSuffix.count) : Substring(tactic)
+    }
 
     /// The tactics the builder times: `parallel` with the keys-major tiles and with the
     /// row-major ones. It already runs tiny tiles inline, so `serial` only ever tied it at the
@@ -57,6 +61,6 @@ enum AttentionThreading {
 
     /// Scratch slots a tactic keeps for `tiles` tiles (one for `serial`).
     static func slots(tactic: String, tiles: Int, maxSlots: Int) -> Int {
-        tactic.hasSuffix(".heads.serial") || tactic.hasSuffix(".heads.serial" + rowsSuffix) ? 1 : max(1, min(tiles, maxSlots))
+        threading(tactic).hasSuffix(".heads.serial") ? 1 : max(1, min(tiles, maxSlots))
     }
 }

@@ -94,8 +94,10 @@ struct Geometry {
     var w2Offset: Int { w1Packed ? 0 : Self.padded(9 * c) }
     var slotsOffset: Int { w2Offset + (w2Packed ? 0 : Self.padded(w2Floats)) }
     var hFloats: Int { Self.padded((2 * frameCapacity + 1) * f1 * c) }
-    var colFloats: Int { Self.padded(tactic == .winograd ? 25 * (frameCapacity / 2) * tf * c : frameCapacity * f2 * k) }
-    var zFloats: Int { Self.padded(tactic == .winograd ? 25 * (frameCapacity / 2) * tf * c : frameCapacity * f2 * c) }
+    /// Winograd: the 25 points of a slot's tiles (frame pairs × ⌈F''/2⌉), C floats each.
+    var pointFloats: Int { 25 * (frameCapacity / 2) * tf * c }
+    var colFloats: Int { Self.padded(tactic == .winograd ? pointFloats : frameCapacity * f2 * k) }
+    var zFloats: Int { Self.padded(tactic == .winograd ? pointFloats : frameCapacity * f2 * c) }
     var slotFloats: Int { hFloats + colFloats + zFloats }
     var workspaceFloats: Int { slotsOffset + slots * slotFloats }
 
